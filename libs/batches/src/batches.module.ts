@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { BatchLifecycle } from './batch-lifecycle.service.js';
+import { BatchQueries } from './batch-queries.service.js';
+import { BatchRepository } from './batch.repository.js';
+import { BatchViewSections } from './batch-view.js';
+import { BatchesController } from './batches.controller.js';
+import { ProductsController, ProductService } from './products.js';
+
+@Global()
+@Module({
+  controllers: [ProductsController, BatchesController],
+  providers: [BatchRepository, BatchLifecycle, BatchQueries, BatchViewSections, ProductService],
+  exports: [BatchRepository, BatchLifecycle, BatchQueries, BatchViewSections, ProductService],
+})
+export class BatchesModule {}

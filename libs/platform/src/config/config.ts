@@ -1,0 +1,93 @@
+import path from 'node:path';
+
+/** Runtime configuration, read once from the environment and validated at boot. */
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  logLevel: string;
+  /** Max pool connections per process for the application database. */
+  dbPoolSize: number;
+  /** Relay poll interval for the outbox, milliseconds. */
+  outboxPollMs: number;
+  queuePrefix: string;
+  lockout: { maxFailures: number; lockMinutes: number };
+  sessionTtlMinutes: number;
+  admin: { email: string | undefined; password: string | undefined; name: string | undefined };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function readInt(env: Env, key: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${key} must be an integer from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return value;
+}
+
+function readUrl(env: Env, key: string, protocols: string[], problems: string[]): string | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const url = new URL(raw);
+    if (!protocols.includes(url.protocol)) {
+      problems.push(`${key} must use ${protocols.join(' or ')} (got "${url.protocol}")`);
+    }
+  } catch {
+    problems.push(`${key} is not a valid URL`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const rawEnv = env.NODE_ENV ?? 'development';
+  if (!['development', 'test', 'production'].includes(rawEnv)) {
+    problems.push(`NODE_ENV must be development, test or production (got "${rawEnv}")`);
+  }
+  const config: AppConfig = {
+    env: (['development', 'test', 'production'].includes(rawEnv) ? rawEnv : 'development') as AppConfig['env'],
+    port: readInt(env, 'PORT', 3000, 0, 65535, problems),
+    host: env.HOST || '127.0.0.1',
+    dataDir: path.resolve(env.DATA_DIR || './data'),
+    databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], problems),
+    redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], problems),
+    logLevel: env.LOG_LEVEL || 'info',
+    dbPoolSize: readInt(env, 'DB_POOL_SIZE', 10, 1, 200, problems),
+    outboxPollMs: readInt(env, 'OUTBOX_POLL_MS', 500, 10, 60000, problems),
+    queuePrefix: env.QUEUE_PREFIX || 'exolot',
+    lockout: {
+      maxFailures: readInt(env, 'LOCKOUT_MAX_FAILURES', 5, 1, 100, problems),
+      lockMinutes: readInt(env, 'LOCKOUT_MINUTES', 15, 1, 24 * 60, problems),
+    },
+    sessionTtlMinutes: readInt(env, 'SESSION_TTL_MINUTES', 480, 1, 7 * 24 * 60, problems),
+    admin: { email: env.ADMIN_EMAIL || undefined, password: env.ADMIN_PASSWORD || undefined, name: env.ADMIN_NAME || undefined },
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
+  }
+  if (!/^[a-z][a-z0-9_-]{0,30}$/.test(config.queuePrefix)) {
+    problems.push('QUEUE_PREFIX must be lowercase letters, digits, _ or -, starting with a letter');
+  }
+  if (config.env === 'production' && !config.databaseUrl) {
+    problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded database is for development and trials)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,23 @@
+import type { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '#migrations';
+
+/**
+ * The one data source definition, shared by the app (with entities) and the migration CLI
+ * (without). The schema comes only from migrations/: synchronize stays off.
+ */
+export function buildDataSourceOptions(url: string, options: { poolSize?: number; entities?: DataSourceOptions['entities']; applicationName?: string } = {}): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: options.entities ?? [],
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    poolSize: options.poolSize ?? 10,
+    applicationName: options.applicationName ?? 'exolot',
+    extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+  };
+}

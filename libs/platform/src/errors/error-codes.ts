@@ -1,0 +1,45 @@
+/**
+ * Maps domain error codes to HTTP statuses. A code matches its exact entry first, then the
+ * entry for its last segment (".not_found", ".conflict" ...), then its first segment.
+ */
+const EXACT: Record<string, number> = {
+  'validation.failed': 400,
+  'request.malformed': 400,
+  'request.too_large': 413,
+  'request.unsupported_media_type': 415,
+  'auth.unauthenticated': 401,
+  'auth.invalid_credentials': 401,
+  'auth.locked': 423,
+  'auth.forbidden': 403,
+  'route.not_found': 404,
+  'rate_limited': 429,
+  'service.unavailable': 503,
+  'state.reason_required': 400,
+};
+
+const BY_SUFFIX: Record<string, number> = {
+  not_found: 404,
+  conflict: 409,
+  already_exists: 409,
+  transition_not_allowed: 409,
+  wrong_state: 409,
+  stale: 409,
+  forbidden: 403,
+};
+
+const BY_PREFIX: Record<string, number> = {
+  validation: 400,
+  auth: 401,
+  state: 409,
+  instrument: 422,
+};
+
+export function statusForCode(code: string): number {
+  if (EXACT[code]) return EXACT[code];
+  const suffix = code.slice(code.lastIndexOf('.') + 1);
+  if (BY_SUFFIX[suffix]) return BY_SUFFIX[suffix];
+  const prefix = code.split('.')[0];
+  if (BY_PREFIX[prefix]) return BY_PREFIX[prefix];
+  // A domain rule refused a well-formed request.
+  return 422;
+}

@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { ProblemDetailsFilter } from '../errors/problem-details.filter.js';
+import { createValidationPipe } from '../errors/validation.js';
+import { PinoNestLogger } from '../logging/logger.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+
+/** Builds the Fastify-based Nest application with the one error path, validation and docs. */
+export async function createHttpApp(rootModule: unknown, logger: Logger, options: { httpLogging?: boolean } = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: options.httpLogging === false ? logger.child({}, { level: 'warn' }) : logger,
+    bodyLimit: MAX_JSON_BODY_BYTES,
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const supplied = req.headers['x-request-id'];
+      return typeof supplied === 'string' && REQUEST_ID.test(supplied) ? supplied : randomUUID();
+    },
+    trustProxy: process.env.TRUST_PROXY === 'true',
+  } as never);
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { logger: new PinoNestLogger(logger), bufferLogs: false });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Exolot')
+    .setDescription('Exosome batch QC tracker: harvest to clinic, with a release gate and a regulated record. Errors are application/problem+json.')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}

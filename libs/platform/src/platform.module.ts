@@ -1,0 +1,53 @@
+import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from './config/config.js';
+import { buildDataSourceOptions } from './database/data-source-options.js';
+import { RuntimeEndpoints } from './database/runtime-endpoints.js';
+import { TransactionRunner } from './database/transaction-runner.js';
+import { HealthController } from './health/health.controller.js';
+import { JobHandlerRegistry } from './queue/job-handlers.js';
+import { Outbox } from './queue/outbox.js';
+import { OutboxRelay } from './queue/outbox-relay.js';
+import { QueueBackend } from './queue/queue-backend.js';
+import { QueueRegistry } from './queue/queue-registry.js';
+import { WorkerHost } from './queue/worker-host.js';
+
+export interface ProcessRoles {
+  /** Serve HTTP. */
+  api: boolean;
+  /** Run BullMQ workers. */
+  worker: boolean;
+}
+
+/** Config, database, queue and outbox: the infrastructure every domain module stands on. */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: AppConfig, endpoints: RuntimeEndpoints, roles: ProcessRoles): DynamicModule {
+    const providers: Provider[] = [
+      { provide: APP_CONFIG, useValue: config },
+      { provide: RuntimeEndpoints, useValue: endpoints },
+      { provide: QueueBackend, useFactory: () => new QueueBackend(endpoints.queue) },
+      QueueRegistry,
+      Outbox,
+      OutboxRelay,
+      JobHandlerRegistry,
+      TransactionRunner,
+    ];
+    if (roles.worker) providers.push(WorkerHost);
+    return {
+      module: PlatformModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...buildDataSourceOptions(endpoints.databaseUrl, { poolSize: config.dbPoolSize, applicationName: roles.api ? 'exolot-api' : 'exolot-worker' }),
+          autoLoadEntities: true,
+          retryAttempts: 3,
+          retryDelay: 1000,
+        } as never),
+      ],
+      controllers: roles.api ? [HealthController] : [],
+      providers,
+      exports: [APP_CONFIG, RuntimeEndpoints, QueueBackend, QueueRegistry, Outbox, OutboxRelay, JobHandlerRegistry, TransactionRunner, TypeOrmModule],
+    };
+  }
+}

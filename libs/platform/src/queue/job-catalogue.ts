@@ -1,0 +1,30 @@
+/**
+ * The one typed catalogue of queues, job names and payloads. Payloads carry ids, never
+ * records: a handler re-reads current state when it runs.
+ */
+export const QUEUE_NAMES = ['batch-derived'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export interface JobPayloads {
+  /** Recompute a batch's derived summary (step count, processing time, reagent lots). */
+  'batch.summary.recompute': { batchId: string };
+}
+export type JobName = keyof JobPayloads;
+
+export interface JobDefinition<N extends JobName> {
+  queue: QueueName;
+  /** Jobs with the same key collapse while pending: a burst gives one run on the latest state. */
+  dedupeKey: (payload: JobPayloads[N]) => string;
+  attempts: number;
+  /** First retry delay; later retries back off exponentially. */
+  backoffMs: number;
+}
+
+export const JOB_DEFINITIONS: { [N in JobName]: JobDefinition<N> } = {
+  'batch.summary.recompute': { queue: 'batch-derived', dedupeKey: (p) => p.batchId, attempts: 8, backoffMs: 500 },
+};
+
+export interface JobRequest<N extends JobName = JobName> {
+  name: N;
+  payload: JobPayloads[N];
+}

@@ -1,0 +1,48 @@
+import { createPostgresBackend, Queue, Worker, type Processor, type QueueOptions, type WorkerOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+
+/** Where BullMQ keeps its jobs: Redis when REDIS_URL is set, otherwise PostgreSQL. */
+export type QueueBackendSpec =
+  | { kind: 'redis'; url: string; prefix: string }
+  | { kind: 'postgres'; connection: pg.Pool | { connectionString: string; schema: string }; label: string };
+
+/** Builds BullMQ queues and workers on whichever backend the runtime chose. */
+export class QueueBackend {
+  private readonly redisClients: Redis[] = [];
+
+  constructor(readonly spec: QueueBackendSpec) {}
+
+  get description(): string {
+    return this.spec.kind === 'redis' ? 'redis' : `postgres (${this.spec.label})`;
+  }
+
+  createQueue(name: string, options: Partial<QueueOptions> = {}): Queue {
+    if (this.spec.kind === 'redis') {
+      return new Queue(name, { ...options, connection: this.redis(), prefix: this.spec.prefix });
+    }
+    return new Queue(name, { ...options, connection: this.spec.connection as never }, createPostgresBackend as never);
+  }
+
+  createWorker(name: string, processor: Processor, options: Partial<WorkerOptions> = {}): Worker {
+    if (this.spec.kind === 'redis') {
+      return new Worker(name, processor, { ...options, connection: this.redis(), prefix: this.spec.prefix });
+    }
+    return new Worker(name, processor, { ...options, connection: this.spec.connection as never }, createPostgresBackend as never);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.redisClients.map((c) => c.quit().catch(() => c.disconnect())));
+    this.redisClients.length = 0;
+  }
+
+  private redis(): Redis {
+    if (this.spec.kind !== 'redis') throw new Error('not a redis backend');
+    // maxRetriesPerRequest: null is what BullMQ requires for blocking connections; commands
+    // wait for reconnection instead of failing while Redis restarts.
+    const client = new Redis(this.spec.url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+    client.on('error', () => undefined); // reconnects on its own; health/ready reports the state
+    this.redisClients.push(client);
+    return client;
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Job, Worker } from 'bullmq';
+import { QUEUE_NAMES } from './job-catalogue.js';
+import { JobHandlerRegistry } from './job-handlers.js';
+import { QueueBackend } from './queue-backend.js';
+
+/** Runs one BullMQ worker per queue in processes that have the worker role. */
+@Injectable()
+export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('WorkerHost');
+  private readonly workers: Worker[] = [];
+  private readonly counters = { completed: 0, failed: 0 };
+
+  constructor(
+    private readonly backend: QueueBackend,
+    private readonly handlers: JobHandlerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 4);
+    for (const queueName of QUEUE_NAMES) {
+      const worker = this.backend.createWorker(queueName, (job) => this.process(job), { concurrency, autorun: true });
+      worker.on('failed', (job, error) => {
+        this.counters.failed += 1;
+        this.logger.warn({ queue: queueName, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
+      });
+      worker.on('completed', () => {
+        this.counters.completed += 1;
+      });
+      worker.on('error', (error) => this.logger.warn({ queue: queueName, err: error.message }, 'worker connection error'));
+      this.workers.push(worker);
+    }
+  }
+
+  get stats(): { completed: number; failed: number; workers: number } {
+    return { ...this.counters, workers: this.workers.length };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close().catch(() => undefined)));
+    this.workers.length = 0;
+  }
+
+  private async process(job: Job): Promise<unknown> {
+    const handler = this.handlers.get(job.name);
+    // An unknown job name is a deployment error: fail loudly rather than drop the job.
+    if (!handler) throw new Error(`no handler registered for job ${job.name}`);
+    return handler(job.data as never, { jobId: String(job.id), attempt: job.attemptsMade + 1 });
+  }
+}

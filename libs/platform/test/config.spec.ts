@@ -1,0 +1,43 @@
+import { ConfigError, loadConfig } from '../src/config/config.js';
+import { statusForCode } from '../src/errors/error-codes.js';
+
+describe('configuration from the environment', () => {
+  it('has working defaults for the embedded setup', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, redisUrl: undefined, lockout: { maxFailures: 5, lockMinutes: 15 } });
+    expect(config.dataDir).toMatch(/data$/);
+  });
+
+  it('lists every problem at once, naming the variable', () => {
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', REDIS_URL: 'not a url', LOCKOUT_MAX_FAILURES: '0' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const text = (error as ConfigError).problems.join('\n');
+      expect(text).toMatch(/PORT must be an integer/);
+      expect(text).toMatch(/DATABASE_URL must use postgres/);
+      expect(text).toMatch(/REDIS_URL is not a valid URL/);
+      expect(text).toMatch(/LOCKOUT_MAX_FAILURES/);
+    }
+  });
+
+  it('requires a real database in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL is required/);
+  });
+});
+
+describe('error code to HTTP status', () => {
+  it.each([
+    ['validation.failed', 400],
+    ['batch.not_found', 404],
+    ['batch.wrong_state', 409],
+    ['state.guard_failed', 409],
+    ['reagent_lot.expired', 422],
+    ['auth.locked', 423],
+    ['auth.forbidden', 403],
+    ['instrument.truncated', 422],
+  ])('%s → %i', (code, status) => {
+    expect(statusForCode(code)).toBe(status);
+  });
+});
