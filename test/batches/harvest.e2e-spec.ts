@@ -42,7 +42,7 @@ describe('harvest through HTTP', () => {
   });
 
   const refusals: [string, () => Record<string, unknown>, number, string, string][] = [
-    ['serum fields missing', () => serumHarvest(productId, { serum: undefined }), 400, 'serum', 'nestedValidation'],
+    ['serum fields missing', () => serumHarvest(productId, { serum: undefined }), 400, 'serum', 'isObject'],
     ['a donor name instead of a pseudonym', () => serumHarvest(productId, { serum: { donorPseudonym: 'Jane Doe', consentReference: 'C-1', collectionDate: '2026-11-01', volumeMl: 5, haemolysisCheck: 'passed' } }), 400, 'serum.donorPseudonym', 'matches'],
     ['a negative media volume', () => cellCultureHarvest(productId, { cellCulture: { producingCellType: 'hela', passageNumber: 3, cellCount: 1e7, cultureDays: 2, mediaVolumeMl: -5, evDepletedMedia: true } }), 400, 'cellCulture.mediaVolumeMl', 'min'],
     ['an MSC without source tissue', () => cellCultureHarvest(productId, { cellCulture: { producingCellType: 'msc', passageNumber: 3, cellCount: 1e7, cultureDays: 2, mediaVolumeMl: 50, evDepletedMedia: true } }), 400, 'cellCulture.sourceTissue', 'isIn'],

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsInt, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 
 export const SOURCE_TYPES = ['cell_culture_media', 'serum'] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
@@ -82,12 +82,12 @@ export class RecordHarvestDto {
 
   @ApiPropertyOptional({ type: CellCultureDetailsDto, description: 'Required when sourceType is cell_culture_media' })
   @ValidateIf((o: RecordHarvestDto) => o.sourceType === 'cell_culture_media' || o.cellCulture !== undefined)
-  @ValidateNested() @Type(() => CellCultureDetailsDto)
+  @IsObject({ message: 'cellCulture details are required for a cell_culture_media harvest' }) @ValidateNested() @Type(() => CellCultureDetailsDto)
   cellCulture?: CellCultureDetailsDto;
 
   @ApiPropertyOptional({ type: SerumDetailsDto, description: 'Required when sourceType is serum' })
   @ValidateIf((o: RecordHarvestDto) => o.sourceType === 'serum' || o.serum !== undefined)
-  @ValidateNested() @Type(() => SerumDetailsDto)
+  @IsObject({ message: 'serum details are required for a serum harvest' }) @ValidateNested() @Type(() => SerumDetailsDto)
   serum?: SerumDetailsDto;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000)

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepProtocolSequencesTogether } from './pglite-protocol-queue.js';
 
 /**
  * An embedded PostgreSQL (PGlite) served on a loopback socket so the ordinary `pg` driver,
@@ -36,6 +37,7 @@ export class EmbeddedPostgres {
         await this.db.exec(`CREATE SCHEMA IF NOT EXISTS ${this.options.searchPath}; SET search_path TO ${this.options.searchPath}, public;`);
       }
       this.server = new PGLiteSocketServer({ db: this.db, host: '127.0.0.1', port: 0, maxConnections: this.options.maxConnections ?? 64 });
+      keepProtocolSequencesTogether(this.server);
       await this.server.start();
       return this.url;
     } catch (error) {

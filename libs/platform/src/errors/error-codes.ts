@@ -11,6 +11,7 @@ const EXACT: Record<string, number> = {
   'auth.invalid_credentials': 401,
   'auth.locked': 423,
   'auth.forbidden': 403,
+  'auth.no_access_rule': 403,
   'route.not_found': 404,
   'rate_limited': 429,
   'service.unavailable': 503,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -15,7 +15,7 @@ interface PendingRow { id: string; job_name: JobName; queue_name: string; dedupe
  * FOR UPDATE SKIP LOCKED lets several processes relay side by side without doubling.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   private timer?: NodeJS.Timeout;
   private running = false;
@@ -36,7 +36,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.schedule();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the database and queues close, so no relay pass runs on a closed connection. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.outbox.signals.off('written', this.onWritten);
     if (this.timer) clearTimeout(this.timer);

@@ -31,6 +31,11 @@ export class QueueBackend {
     return new Worker(name, processor, { ...options, connection: this.spec.connection as never }, createPostgresBackend as never);
   }
 
+  /** Called by Nest after the queues and workers have closed. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.redisClients.map((c) => c.quit().catch(() => c.disconnect())));
     this.redisClients.length = 0;

@@ -1,11 +1,11 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { QUEUE_NAMES } from './job-catalogue.js';
 import { QueueBackend } from './queue-backend.js';
 
 /** One BullMQ Queue per catalogued queue name, created lazily and closed on shutdown. */
 @Injectable()
-export class QueueRegistry implements OnApplicationShutdown {
+export class QueueRegistry implements BeforeApplicationShutdown {
   private readonly queues = new Map<string, Queue>();
 
   constructor(private readonly backend: QueueBackend) {}
@@ -25,7 +25,7 @@ export class QueueRegistry implements OnApplicationShutdown {
     return QUEUE_NAMES.map((name) => this.get(name));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     this.queues.clear();
   }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import { QUEUE_NAMES } from './job-catalogue.js';
 import { JobHandlerRegistry } from './job-handlers.js';
@@ -6,7 +6,7 @@ import { QueueBackend } from './queue-backend.js';
 
 /** Runs one BullMQ worker per queue in processes that have the worker role. */
 @Injectable()
-export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WorkerHost');
   private readonly workers: Worker[] = [];
   private readonly counters = { completed: 0, failed: 0 };
@@ -36,7 +36,8 @@ export class WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown
     return { ...this.counters, workers: this.workers.length };
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Workers finish their current jobs and stop before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close().catch(() => undefined)));
     this.workers.length = 0;
   }
