@@ -49,3 +49,46 @@ export function serumHarvest(productId: string, over: Record<string, unknown> = 
 
 export const spin = (over: Record<string, unknown> = {}) => ({ stepType: 'pre_clearing_spin', performedAt: new Date(Date.now() - 1800_000).toISOString(), parameters: { gForce: 2000, durationMinutes: 30, temperatureC: 4 }, ...over });
 export const precipitation = (lotId: string, over: Record<string, unknown> = {}) => ({ stepType: 'precipitation', reagentLotId: lotId, performedAt: new Date(Date.now() - 1700_000).toISOString(), parameters: { sampleVolumeMl: 500, reagentVolumeMl: 250 }, ...over });
+
+export const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString();
+
+/** A product whose default (MISEV) specification has been signed effective by the given QA manager. */
+export async function productWithEffectiveSpec(app: TestApp, qa: { token: string; password: string }): Promise<{ productId: string; specificationId: string }> {
+  const product = await createProduct(app, qa.token);
+  const draft = await app.request('POST', `/products/${product.id}/specifications`, { token: qa.token, body: { fromTemplate: 'misev-default' } });
+  if (draft.status !== 201) throw new Error(`spec draft: ${draft.status} ${draft.raw}`);
+  const approved = await app.request('POST', `/specifications/${draft.body.id}/approve`, { token: qa.token, body: { password: qa.password } });
+  if (approved.status !== 200) throw new Error(`spec approve: ${approved.status} ${approved.raw}`);
+  return { productId: product.id, specificationId: draft.body.id };
+}
+
+/** A batch that has completed isolation, ready for characterization. */
+export async function isolatedBatch(app: TestApp, techToken: string, productId: string, options: { source?: 'cell_culture_media' | 'serum'; lotId?: string } = {}): Promise<string> {
+  const source = options.source ?? 'cell_culture_media';
+  const lotId = options.lotId ?? (await createLot(app, techToken, { intendedSource: source })).id;
+  const created = await app.request('POST', '/batches', { token: techToken, body: source === 'serum' ? serumHarvest(productId) : cellCultureHarvest(productId) });
+  if (created.status !== 201) throw new Error(`harvest: ${created.status} ${created.raw}`);
+  const id = created.body.id as string;
+  for (const step of [spin(), precipitation(lotId, source === 'serum' ? { parameters: { sampleVolumeMl: 20, reagentVolumeMl: 4 } } : {})]) {
+    const res = await app.request('POST', `/batches/${id}/isolation/steps`, { token: techToken, body: step });
+    if (res.status !== 201) throw new Error(`step: ${res.status} ${res.raw}`);
+  }
+  const done = await app.request('POST', `/batches/${id}/isolation/complete`, { token: techToken, body: { yieldVolumeMl: 2 } });
+  if (done.status !== 200) throw new Error(`complete: ${done.status} ${done.raw}`);
+  return id;
+}
+
+/** Result bodies that pass the default specification, per assay route. */
+export const passingResults = (performedAt = hoursAgo(1)): Record<string, Record<string, unknown>> => ({
+  nta: { performedAt, instrument: 'NanoSight NS300', data: { meanNm: 121.4, modeNm: 104.2, d10Nm: 78, d50Nm: 110, d90Nm: 198, concentrationPerMl: 3.1e11, dilutionFactor: 1000, videoCount: 5 } },
+  em: { performedAt, data: { method: 'tem', morphology: 'cup_shaped', sizeRangeMinNm: 40, sizeRangeMaxNm: 160 } },
+  'western-blot': { performedAt, data: { markers: [{ marker: 'CD63', result: 'present', bandSizeKda: 53 }, { marker: 'TSG101', result: 'present', bandSizeKda: 44 }, { marker: 'calnexin', result: 'absent' }, { marker: 'CD9', result: 'present' }] } },
+  facs: { performedAt, data: { marker: 'CD63', percentPositive: 78.5, isotypeControlPercent: 2.1 } },
+  protein: { performedAt, data: { method: 'micro_bca', concentrationUgPerMl: 120 } },
+  'rna-isolation': { performedAt, data: { kitName: 'Total Exosome RNA and Protein Isolation', yieldNg: 350 } },
+  bioanalyzer: { performedAt, data: { instrumentType: 'bioanalyzer', concentrationPgPerUl: 850, smallRnaFractionPercent: 62, smallRnaProfile: 'present' } },
+  qpcr: { performedAt, data: { targets: [{ target: 'miR-16-5p', cq: 24.1, isReference: true }, { target: 'miR-21-5p', cq: 26.7, isReference: false }] } },
+  sterility: { performedAt, data: { result: 'no_growth', method: 'USP <71>, 14 days' } },
+  endotoxin: { performedAt, data: { euPerMl: 0.12, method: 'kinetic_chromogenic' } },
+  mycoplasma: { performedAt, data: { result: 'negative', method: 'pcr' } },
+});

@@ -12,6 +12,7 @@ export interface BatchRow {
   sourceType: 'cell_culture_media' | 'serum';
   originClass: string;
   yieldVolumeMl: number | null;
+  specificationId: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -43,7 +44,7 @@ export interface BatchListFilter {
 const BATCH_COLUMNS = `
   b.id, b.batch_number AS "batchNumber", b.product_id AS "productId", p.code AS "productCode", p.name AS "productName",
   b.state, b.source_type AS "sourceType", b.origin_class AS "originClass",
-  b.yield_volume_ml::float8 AS "yieldVolumeMl", b.created_by AS "createdBy",
+  b.yield_volume_ml::float8 AS "yieldVolumeMl", b.specification_id AS "specificationId", b.created_by AS "createdBy",
   b.created_at AS "createdAt", b.updated_at AS "updatedAt", b.version`;
 
 /** All batch I/O. Every method takes the caller's EntityManager, so it joins the command's transaction. */

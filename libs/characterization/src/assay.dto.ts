@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsInt, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsObject, IsInt, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 const FINITE = { allowNaN: false, allowInfinity: false } as const;
 
@@ -86,7 +86,7 @@ export class BioanalyzerDataDto {
 export class QpcrTargetDto {
   @ApiProperty({ example: 'miR-21-5p' }) @Matches(/^[A-Za-z0-9 ._/-]{1,60}$/) target: string;
   @ApiPropertyOptional({ description: 'Cq; omit when not detected' }) @IsOptional() @IsNumber(FINITE) @Min(0) @Max(60) cq?: number;
-  @ApiProperty({ description: 'A reference gene or spike-in' }) @Type(() => Boolean) isReference: boolean;
+  @ApiProperty({ description: 'A reference gene or spike-in' }) @IsBoolean() isReference: boolean;
 }
 
 export class QpcrDataDto {
@@ -114,21 +114,20 @@ function withData<T>(dataClass: new () => T) {
     @ApiProperty({ type: dataClass }) @ValidateNested() @Type(() => dataClass)
     data: T;
   }
-  Object.defineProperty(RecordResult, 'name', { value: `Record${dataClass.name.replace(/DataDto$/, '')}ResultDto` });
   return RecordResult;
 }
 
-export const RecordNtaResultDto = withData(NtaDataDto);
-export const RecordEmResultDto = withData(EmDataDto);
-export const RecordWesternBlotResultDto = withData(WesternBlotDataDto);
-export const RecordFacsResultDto = withData(FacsDataDto);
-export const RecordProteinResultDto = withData(ProteinDataDto);
-export const RecordRnaIsolationResultDto = withData(RnaIsolationDataDto);
-export const RecordBioanalyzerResultDto = withData(BioanalyzerDataDto);
-export const RecordQpcrResultDto = withData(QpcrDataDto);
-export const RecordSterilityResultDto = withData(SterilityDataDto);
-export const RecordEndotoxinResultDto = withData(EndotoxinDataDto);
-export const RecordMycoplasmaResultDto = withData(MycoplasmaDataDto);
+export class RecordNtaResultDto extends withData(NtaDataDto) {}
+export class RecordEmResultDto extends withData(EmDataDto) {}
+export class RecordWesternBlotResultDto extends withData(WesternBlotDataDto) {}
+export class RecordFacsResultDto extends withData(FacsDataDto) {}
+export class RecordProteinResultDto extends withData(ProteinDataDto) {}
+export class RecordRnaIsolationResultDto extends withData(RnaIsolationDataDto) {}
+export class RecordBioanalyzerResultDto extends withData(BioanalyzerDataDto) {}
+export class RecordQpcrResultDto extends withData(QpcrDataDto) {}
+export class RecordSterilityResultDto extends withData(SterilityDataDto) {}
+export class RecordEndotoxinResultDto extends withData(EndotoxinDataDto) {}
+export class RecordMycoplasmaResultDto extends withData(MycoplasmaDataDto) {}
 
 export const DATA_CLASSES = {
   nta: NtaDataDto, em: EmDataDto, western_blot: WesternBlotDataDto, facs: FacsDataDto, protein: ProteinDataDto,

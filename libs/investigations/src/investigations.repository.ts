@@ -64,11 +64,15 @@ export class InvestigationRepository {
     );
   }
 
-  async close(em: EntityManager, id: string, fields: { conclusion: string; rootCause: string | null; findings: string | null; retestResultId: string | null; signatureId: string }): Promise<void> {
+  /** Records the conclusion on the open investigation, so the closure signature covers it. */
+  async conclude(em: EntityManager, id: string, fields: { conclusion: string; rootCause: string; findings: string | null; retestResultId: string | null }): Promise<void> {
     await em.query(
-      `UPDATE investigations SET status = 'closed', conclusion = $2, root_cause = coalesce($3, root_cause), findings = coalesce($4, findings),
-              retest_result_id = $5, closure_signature_id = $6, closed_at = now(), version = version + 1 WHERE id = $1`,
-      [id, fields.conclusion, fields.rootCause, fields.findings, fields.retestResultId, fields.signatureId],
+      `UPDATE investigations SET conclusion = $2, root_cause = $3, findings = coalesce($4, findings), retest_result_id = $5, version = version + 1 WHERE id = $1`,
+      [id, fields.conclusion, fields.rootCause, fields.findings, fields.retestResultId],
     );
+  }
+
+  async close(em: EntityManager, id: string, signatureId: string): Promise<void> {
+    await em.query(`UPDATE investigations SET status = 'closed', closure_signature_id = $2, closed_at = now(), version = version + 1 WHERE id = $1`, [id, signatureId]);
   }
 }

@@ -16,6 +16,8 @@ const EXACT: Record<string, number> = {
   'rate_limited': 429,
   'service.unavailable': 503,
   'state.reason_required': 400,
+  'specification.not_draft': 409,
+  'investigation.closed': 409,
 };
 
 const BY_SUFFIX: Record<string, number> = {

@@ -1,0 +1,3 @@
+export * from './investigations.repository.js';
+export * from './investigations.service.js';
+export * from './investigations.module.js';

@@ -1,0 +1,1 @@
+export * from './rna-profiling.module.js';
