@@ -150,6 +150,7 @@ export class Characterization1764000000200 implements MigrationInterface {
       await q.query(`
         CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_change();
         CREATE TRIGGER ${table}_no_truncate BEFORE TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION refuse_change();
+        SELECT exolot_app_append_only('${table}');
       `);
     }
   }

@@ -1,4 +1,6 @@
 import { Foundation1764000000000 } from './1764000000000-foundation.js';
+import { IdentitySignatures1764000000100 } from './1764000000100-identity-signatures.js';
+import { Characterization1764000000200 } from './1764000000200-characterization.js';
 
 /** Every migration in order; the only source of the schema. */
-export const MIGRATIONS = [Foundation1764000000000];
+export const MIGRATIONS = [Foundation1764000000000, IdentitySignatures1764000000100, Characterization1764000000200];

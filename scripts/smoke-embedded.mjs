@@ -24,7 +24,7 @@ function freePort() {
 }
 
 function start() {
-  const child = spawn(process.execPath, ['dist/apps/api/main.js', '--with-worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, ['dist/apps/api/src/main.js', '--with-worker'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   child.exited = new Promise((resolve) => child.on('exit', resolve));
   return child;
 }

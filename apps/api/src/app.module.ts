@@ -1,10 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from '#audit';
 import { BatchesModule } from '#batches';
+import { CharacterizationModule } from '#characterization';
 import { HarvestModule } from '#harvest';
 import { IdentityModule } from '#identity';
+import { InvestigationsModule } from '#investigations';
 import { IsolationModule } from '#isolation';
 import { type AppConfig, PlatformModule, type ProcessRoles, RuntimeEndpoints } from '#platform';
+import { RnaProfilingModule } from '#rna-profiling';
+import { SignaturesModule } from '#signatures';
+import { SpecificationsModule } from '#specifications';
 
 /** The whole service; the API and the worker entry points differ only in their roles. */
 @Module({})
@@ -12,7 +17,8 @@ export class AppModule {
   static forRoot(config: AppConfig, endpoints: RuntimeEndpoints, roles: ProcessRoles): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(config, endpoints, roles), AuditModule, IdentityModule, BatchesModule, HarvestModule, IsolationModule],
+      imports: [PlatformModule.forRoot(config, endpoints, roles), AuditModule, IdentityModule, SignaturesModule, BatchesModule, HarvestModule, IsolationModule,
+        SpecificationsModule, InvestigationsModule, CharacterizationModule, RnaProfilingModule],
     };
   }
 }

@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { AuditController } from './audit.controller.js';
+import { AuditQueries } from './audit-queries.service.js';
 import { AuditTrail } from './audit-trail.js';
 
 @Global()
-@Module({ providers: [AuditTrail], exports: [AuditTrail] })
+@Module({ controllers: [AuditController], providers: [AuditTrail, AuditQueries], exports: [AuditTrail, AuditQueries] })
 export class AuditModule {}

@@ -13,6 +13,9 @@ export interface BatchRow {
   originClass: string;
   yieldVolumeMl: number | null;
   specificationId: string | null;
+  qcRevision: number;
+  lotNumber: string | null;
+  releasedAt: string | null;
   createdBy: string;
   createdAt: string;
   updatedAt: string;
@@ -44,7 +47,8 @@ export interface BatchListFilter {
 const BATCH_COLUMNS = `
   b.id, b.batch_number AS "batchNumber", b.product_id AS "productId", p.code AS "productCode", p.name AS "productName",
   b.state, b.source_type AS "sourceType", b.origin_class AS "originClass",
-  b.yield_volume_ml::float8 AS "yieldVolumeMl", b.specification_id AS "specificationId", b.created_by AS "createdBy",
+  b.yield_volume_ml::float8 AS "yieldVolumeMl", b.specification_id AS "specificationId", b.qc_revision AS "qcRevision",
+  b.lot_number AS "lotNumber", b.released_at AS "releasedAt", b.created_by AS "createdBy",
   b.created_at AS "createdAt", b.updated_at AS "updatedAt", b.version`;
 
 /** All batch I/O. Every method takes the caller's EntityManager, so it joins the command's transaction. */

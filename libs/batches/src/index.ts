@@ -5,3 +5,4 @@ export * from './batch-queries.service.js';
 export * from './batch-view.js';
 export * from './batches.module.js';
 export * from './products.js';
+export * from './qc-changes.js';

@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditTrail } from '#audit';
-import { BatchLifecycle, BatchRepository, BatchViewSections, type BatchRow } from '#batches';
+import { BatchLifecycle, BatchRepository, BatchViewSections, QcChanges, type BatchRow } from '#batches';
 import { InvestigationService } from '#investigations';
 import { type CommandContext, DomainError, flattenValidationErrors, type Tx, TransactionRunner } from '#platform';
 import { evaluateResult, SpecificationRepository, type Assay } from '#specifications';
@@ -37,6 +37,7 @@ export class ResultsService implements OnModuleInit {
     private readonly investigations: InvestigationService,
     private readonly audit: AuditTrail,
     private readonly sections: BatchViewSections,
+    private readonly qcChanges: QcChanges,
   ) {}
 
   onModuleInit(): void {
@@ -128,10 +129,11 @@ export class ResultsService implements OnModuleInit {
     });
   }
 
-  /** An out-of-spec result opens an investigation in the same transaction. */
+  /** An out-of-spec result opens an investigation in the same transaction; the gate re-evaluates after commit. */
   private async afterChange(t: Tx, ctx: CommandContext, resultId: string): Promise<void> {
     const result = (await this.results.find(t.em, resultId))!;
     if (result.outcome === 'fail') await this.investigations.openFor(t, ctx, result);
+    await this.qcChanges.changed(t, result.batchId);
   }
 
   /** The first result on an isolated batch starts characterization and binds the effective specification. */

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditTrail } from '#audit';
+import { QcChanges } from '#batches';
 import { type CommandContext, DomainError, type Tx, TransactionRunner } from '#platform';
 import { ESignatures, SignedRecords } from '#signatures';
 import { InvestigationRepository, type InvestigationRow } from './investigations.repository.js';
@@ -31,6 +32,7 @@ export class InvestigationService implements OnModuleInit {
     private readonly audit: AuditTrail,
     private readonly signatures: ESignatures,
     private readonly signedRecords: SignedRecords,
+    private readonly qcChanges: QcChanges,
   ) {}
 
   onModuleInit(): void {
@@ -98,6 +100,7 @@ export class InvestigationService implements OnModuleInit {
       const record = await this.signable(tx.em, id);
       const signature = await this.signatures.sign(tx, signer, { meaning: 'oos_investigation_closed', recordType: 'investigation', recordId: id, record, reason: rootCause });
       await this.repo.close(tx.em, id, signature.id);
+      await this.qcChanges.changed(tx, inv.batchId);
       await this.audit.record(tx, ctx, { action: 'investigation.closed', entityType: 'investigation', entityId: id, before: { status: 'open' }, after: { status: 'closed', conclusion: input.conclusion, rootCause, retestResultId, signatureId: signature.id } });
     });
     return this.get(id);

@@ -17,7 +17,13 @@ export interface AppConfig {
   lockout: { maxFailures: number; lockMinutes: number };
   sessionTtlMinutes: number;
   admin: { email: string | undefined; password: string | undefined; name: string | undefined };
+  /** Largest instrument file or image upload accepted, in bytes (INSTRUMENT_MAX_BYTES). */
+  instrumentMaxBytes: number;
 }
+
+export const DEFAULT_INSTRUMENT_MAX_BYTES = 64 * 1024 * 1024;
+/** bytea comes back from PostgreSQL as hex text: twice the size must stay under V8's string limit. */
+const INSTRUMENT_MAX_BYTES_CEILING = 200 * 1024 * 1024;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -76,6 +82,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     sessionTtlMinutes: readInt(env, 'SESSION_TTL_MINUTES', 480, 1, 7 * 24 * 60, problems),
     admin: { email: env.ADMIN_EMAIL || undefined, password: env.ADMIN_PASSWORD || undefined, name: env.ADMIN_NAME || undefined },
+    instrumentMaxBytes: readInt(env, 'INSTRUMENT_MAX_BYTES', DEFAULT_INSTRUMENT_MAX_BYTES, 1, INSTRUMENT_MAX_BYTES_CEILING, problems),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);

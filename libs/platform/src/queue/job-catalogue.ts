@@ -2,12 +2,16 @@
  * The one typed catalogue of queues, job names and payloads. Payloads carry ids, never
  * records: a handler re-reads current state when it runs.
  */
-export const QUEUE_NAMES = ['batch-derived'] as const;
+export const QUEUE_NAMES = ['batch-derived', 'release-gate', 'documents'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
   /** Recompute a batch's derived summary (step count, processing time, reagent lots). */
   'batch.summary.recompute': { batchId: string };
+  /** Re-evaluate a batch's release checklist against its bound specification. */
+  'release.gate.evaluate': { batchId: string };
+  /** Generate (or confirm) the certificate of analysis of a released batch. */
+  'release.coa.generate': { batchId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -22,6 +26,8 @@ export interface JobDefinition<N extends JobName> {
 
 export const JOB_DEFINITIONS: { [N in JobName]: JobDefinition<N> } = {
   'batch.summary.recompute': { queue: 'batch-derived', dedupeKey: (p) => p.batchId, attempts: 8, backoffMs: 500 },
+  'release.gate.evaluate': { queue: 'release-gate', dedupeKey: (p) => p.batchId, attempts: 10, backoffMs: 500 },
+  'release.coa.generate': { queue: 'documents', dedupeKey: (p) => p.batchId, attempts: 8, backoffMs: 1000 },
 };
 
 export interface JobRequest<N extends JobName = JobName> {

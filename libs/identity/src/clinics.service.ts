@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditTrail } from '#audit';
+import { type CommandContext, DomainError, TransactionRunner } from '#platform';
+import type { CreateClinicDto } from './users.dto.js';
+
+export interface ClinicView {
+  id: string;
+  code: string;
+  name: string;
+  country: string | null;
+  active: boolean;
+  createdAt: string;
+}
+
+const CLINIC_COLUMNS = `id, code, name, country, active, created_at AS "createdAt"`;
+
+/** The clinics that receive product; each clinic user belongs to one. */
+@Injectable()
+export class ClinicAdministration {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tx: TransactionRunner,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  list(): Promise<ClinicView[]> {
+    return this.dataSource.query(`SELECT ${CLINIC_COLUMNS} FROM clinics ORDER BY code`);
+  }
+
+  async create(ctx: CommandContext, dto: CreateClinicDto): Promise<ClinicView> {
+    return this.tx.run(async (tx) => {
+      const [taken] = await tx.em.query(`SELECT 1 FROM clinics WHERE code = $1`, [dto.code]);
+      if (taken) throw DomainError.field('clinic.already_exists', 'code', 'unique', 'A clinic with this code already exists.');
+      const [row] = await tx.em.query(`INSERT INTO clinics (code, name, country) VALUES ($1, $2, $3) RETURNING ${CLINIC_COLUMNS}`, [dto.code, dto.name.trim(), dto.country ?? null]);
+      await this.audit.record(tx, ctx, { action: 'clinic.created', entityType: 'clinic', entityId: row.id, after: row });
+      return row;
+    });
+  }
+}
