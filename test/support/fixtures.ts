@@ -92,3 +92,11 @@ export const passingResults = (performedAt = hoursAgo(1)): Record<string, Record
   endotoxin: { performedAt, data: { euPerMl: 0.12, method: 'kinetic_chromogenic' } },
   mycoplasma: { performedAt, data: { result: 'negative', method: 'pcr' } },
 });
+
+/** Records a passing result for every assay of the default specification. */
+export async function recordPassingResults(app: TestApp, techToken: string, batchId: string): Promise<void> {
+  for (const [route, body] of Object.entries(passingResults())) {
+    const res = await app.request('POST', `/batches/${batchId}/results/${route}`, { token: techToken, body });
+    if (res.status !== 201) throw new Error(`${route}: ${res.status} ${res.raw}`);
+  }
+}

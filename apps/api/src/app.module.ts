@@ -4,9 +4,11 @@ import { BatchesModule } from '#batches';
 import { CharacterizationModule } from '#characterization';
 import { HarvestModule } from '#harvest';
 import { IdentityModule } from '#identity';
+import { InstrumentImportsModule } from '#instrument-imports';
 import { InvestigationsModule } from '#investigations';
 import { IsolationModule } from '#isolation';
 import { type AppConfig, PlatformModule, type ProcessRoles, RuntimeEndpoints } from '#platform';
+import { ReleaseModule } from '#release';
 import { RnaProfilingModule } from '#rna-profiling';
 import { SignaturesModule } from '#signatures';
 import { SpecificationsModule } from '#specifications';
@@ -18,7 +20,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forRoot(config, endpoints, roles), AuditModule, IdentityModule, SignaturesModule, BatchesModule, HarvestModule, IsolationModule,
-        SpecificationsModule, InvestigationsModule, CharacterizationModule, RnaProfilingModule],
+        SpecificationsModule, InvestigationsModule, CharacterizationModule, RnaProfilingModule, ReleaseModule, InstrumentImportsModule],
     };
   }
 }

@@ -1,11 +1,19 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { type CommandContext, Ctx, Roles, UuidPipe } from '#platform';
 import { CompleteIsolationDto, CreateReagentDto, CreateReagentLotDto, RecordIsolationStepDto } from './isolation.dto.js';
 import { IsolationService } from './isolation.service.js';
 import { ReagentService } from './reagents.service.js';
+
+export class RecallLotDto {
+  @ApiProperty({ description: 'The QA manager re-enters their password to sign the recall' }) @IsString() @Length(1, 200)
+  password: string;
+
+  @ApiProperty() @IsString() @Length(3, 2000)
+  reason: string;
+}
 
 export class ListLotsQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
@@ -69,6 +77,14 @@ export class ReagentsController {
   @Roles('technician', 'qa_manager')
   createLot(@Ctx() ctx: CommandContext, @Param('id', UuidPipe) id: string, @Body() dto: CreateReagentLotDto) {
     return this.reagents.createLot(ctx, id, dto);
+  }
+
+  /** QA recall of a lot, with an e-signature; batches in QC that used it are re-evaluated. */
+  @Post('reagent-lots/:id/recall')
+  @HttpCode(200)
+  @Roles('qa_manager')
+  recall(@Ctx() ctx: CommandContext, @Param('id', UuidPipe) id: string, @Body() dto: RecallLotDto) {
+    return this.reagents.recallLot(ctx, id, dto.password, dto.reason);
   }
 
   /** Lots with their status (valid, expiring_soon within 30 days, expired, recalled). */

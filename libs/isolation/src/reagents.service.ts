@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DataSource } from 'typeorm';
 import { AuditTrail } from '#audit';
+import { QcChanges } from '#batches';
 import { type CommandContext, DomainError, TransactionRunner } from '#platform';
+import { ESignatures, SignedRecords } from '#signatures';
 import type { CreateReagentDto, CreateReagentLotDto } from './isolation.dto.js';
 import type { LotFacts } from './step-rules.js';
 
@@ -14,12 +16,46 @@ const LOT_COLUMNS = `l.id, l.reagent_id AS "reagentId", r.name AS "reagentName",
 
 /** The reagent catalogue and its lots. */
 @Injectable()
-export class ReagentService {
+export class ReagentService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
     private readonly audit: AuditTrail,
+    private readonly signatures: ESignatures,
+    private readonly signedRecords: SignedRecords,
+    private readonly qcChanges: QcChanges,
   ) {}
+
+  onModuleInit(): void {
+    this.signedRecords.register('reagent_lot', async (em, id) => {
+      const [row] = await em.query(`SELECT id, reagent_id AS "reagentId", lot_number AS "lotNumber", to_char(expiry_date, 'YYYY-MM-DD') AS "expiryDate", recall_reason AS "recallReason" FROM reagent_lots WHERE id = $1`, [id]);
+      return row ?? null;
+    });
+  }
+
+  /**
+   * QA recalls a lot with an e-signature. Batches still in the lab that used it are re-evaluated
+   * by the release gate (their checklist's reagent line fails).
+   */
+  async recallLot(ctx: CommandContext, lotId: string, password: string, reason: string): Promise<unknown> {
+    const signer = await this.signatures.reauthenticate(ctx, password);
+    await this.tx.run(async (tx) => {
+      const [lot] = await tx.em.query(`SELECT id, lot_number, recalled_at FROM reagent_lots WHERE id = $1 FOR UPDATE`, [lotId]);
+      if (!lot) throw DomainError.notFound('reagent_lot', lotId);
+      if (lot.recalled_at) throw new DomainError('reagent_lot.already_recalled', `Lot ${lot.lot_number} is already recalled.`);
+      await tx.em.query(`UPDATE reagent_lots SET recalled_at = now(), recall_reason = $2 WHERE id = $1`, [lotId, reason]);
+      const signature = await this.signatures.sign(tx, signer, { meaning: 'recall', recordType: 'reagent_lot', recordId: lotId, reason });
+      const affected: { id: string }[] = await tx.em.query(
+        `SELECT DISTINCT b.id FROM batches b WHERE b.state IN ('characterization', 'qc_review', 'release_pending')
+            AND (EXISTS (SELECT 1 FROM isolation_steps s WHERE s.batch_id = b.id AND s.reagent_lot_id = $1)
+                 OR EXISTS (SELECT 1 FROM assay_results r WHERE r.batch_id = b.id AND r.data->>'kitLotId' = $1::text))`,
+        [lotId],
+      );
+      await this.qcChanges.changed(tx, affected.map((b) => b.id));
+      await this.audit.record(tx, ctx, { action: 'reagent_lot.recalled', entityType: 'reagent_lot', entityId: lotId, before: { recalledAt: null }, after: { recalledAt: 'now', reason, signatureId: signature.id, affectedBatches: affected.map((b) => b.id) }, reason });
+    });
+    return this.findLot(this.dataSource.manager, lotId);
+  }
 
   listReagents(): Promise<unknown[]> {
     return this.dataSource.query(`SELECT ${REAGENT_COLUMNS} FROM reagents ORDER BY name, catalogue_number`);

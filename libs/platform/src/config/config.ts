@@ -19,6 +19,12 @@ export interface AppConfig {
   admin: { email: string | undefined; password: string | undefined; name: string | undefined };
   /** Largest instrument file or image upload accepted, in bytes (INSTRUMENT_MAX_BYTES). */
   instrumentMaxBytes: number;
+  /** Base of public links printed on labels (GS1 Digital Link), PUBLIC_BASE_URL. */
+  publicBaseUrl: string;
+  /** How often the cold-chain scan looks for silent loggers, milliseconds (COLD_CHAIN_SCAN_MS). */
+  coldChainScanMs: number;
+  /** Lot number format: tokens {YYYY} {YY} {MM} {DD} {PRODUCT} {SEQ:n}; at most 20 characters (GS1 AI 10). */
+  lotNumberFormat: string;
 }
 
 export const DEFAULT_INSTRUMENT_MAX_BYTES = 64 * 1024 * 1024;
@@ -83,6 +89,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sessionTtlMinutes: readInt(env, 'SESSION_TTL_MINUTES', 480, 1, 7 * 24 * 60, problems),
     admin: { email: env.ADMIN_EMAIL || undefined, password: env.ADMIN_PASSWORD || undefined, name: env.ADMIN_NAME || undefined },
     instrumentMaxBytes: readInt(env, 'INSTRUMENT_MAX_BYTES', DEFAULT_INSTRUMENT_MAX_BYTES, 1, INSTRUMENT_MAX_BYTES_CEILING, problems),
+    publicBaseUrl: (readUrl(env, 'PUBLIC_BASE_URL', ['http:', 'https:'], problems) ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
+    coldChainScanMs: readInt(env, 'COLD_CHAIN_SCAN_MS', 60_000, 200, 24 * 3600_000, problems),
+    lotNumberFormat: env.LOT_NUMBER_FORMAT || 'L{YY}{MM}-{SEQ:5}',
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
@@ -92,6 +101,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   if (config.env === 'production' && !config.databaseUrl) {
     problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded database is for development and trials)');
+  }
+  if (!/\{SEQ(:\d)?\}/.test(config.lotNumberFormat) || /[^A-Za-z0-9{}:\-/.]/.test(config.lotNumberFormat)) {
+    problems.push('LOT_NUMBER_FORMAT must contain {SEQ} or {SEQ:n} and only letters, digits, - / . and the tokens {YYYY} {YY} {MM} {DD} {PRODUCT}');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

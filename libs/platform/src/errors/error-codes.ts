@@ -18,6 +18,11 @@ const EXACT: Record<string, number> = {
   'state.reason_required': 400,
   'specification.not_draft': 409,
   'investigation.closed': 409,
+  'release.not_pending': 409,
+  'release.already_decided': 409,
+  'release.checklist_stale': 409,
+  'release.gate_not_passed': 409,
+  'release.four_eyes': 403,
 };
 
 const BY_SUFFIX: Record<string, number> = {

@@ -2,7 +2,7 @@
  * The one typed catalogue of queues, job names and payloads. Payloads carry ids, never
  * records: a handler re-reads current state when it runs.
  */
-export const QUEUE_NAMES = ['batch-derived', 'release-gate', 'documents'] as const;
+export const QUEUE_NAMES = ['batch-derived', 'release-gate', 'documents', 'cold-chain'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
@@ -12,6 +12,10 @@ export interface JobPayloads {
   'release.gate.evaluate': { batchId: string };
   /** Generate (or confirm) the certificate of analysis of a released batch. */
   'release.coa.generate': { batchId: string };
+  /** Re-read a temperature logger's readings and record (idempotently) the excursions they show. */
+  'coldchain.excursions.detect': { loggerId: string };
+  /** Periodic scan (a BullMQ job scheduler): every monitoring logger, so a silent one is caught. */
+  'coldchain.scan': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
@@ -28,6 +32,8 @@ export const JOB_DEFINITIONS: { [N in JobName]: JobDefinition<N> } = {
   'batch.summary.recompute': { queue: 'batch-derived', dedupeKey: (p) => p.batchId, attempts: 8, backoffMs: 500 },
   'release.gate.evaluate': { queue: 'release-gate', dedupeKey: (p) => p.batchId, attempts: 10, backoffMs: 500 },
   'release.coa.generate': { queue: 'documents', dedupeKey: (p) => p.batchId, attempts: 8, backoffMs: 1000 },
+  'coldchain.excursions.detect': { queue: 'cold-chain', dedupeKey: (p) => p.loggerId, attempts: 10, backoffMs: 500 },
+  'coldchain.scan': { queue: 'cold-chain', dedupeKey: () => 'scan', attempts: 3, backoffMs: 1000 },
 };
 
 export interface JobRequest<N extends JobName = JobName> {
