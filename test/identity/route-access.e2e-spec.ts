@@ -12,8 +12,8 @@ type Expect = 'allowed' | 401 | 403;
 interface Route { method: string; path: string; handler: string; rule: AccessRule | undefined }
 
 const CALLERS: Caller[] = ['anonymous', ...ROLES];
-/** Where an admin may act: accounts, clinics, the audit trail, signatures. Never lab work. */
-const ADMIN_AREAS = [/^\/users(\/|$)/, /^\/clinics(\/|$)/, /^\/audit(\/|$)/, /^\/signatures(\/|$)/];
+/** Where an admin may act: accounts, clinics, the audit trail, signatures, queue operations. Never lab work. */
+const ADMIN_AREAS = [/^\/users(\/|$)/, /^\/clinics(\/|$)/, /^\/audit(\/|$)/, /^\/signatures(\/|$)/, /^\/admin\/queues(\/|$)/];
 
 const staffOnly = { anonymous: 401, technician: 403, qa_manager: 403, clinic: 403, admin: 'allowed' } as const;
 const review = { anonymous: 401, technician: 403, qa_manager: 'allowed', clinic: 403, admin: 'allowed' } as const;
@@ -37,6 +37,13 @@ const SENSITIVE: [string, string, Partial<Record<Caller, Expect>>][] = [
   ['GET', '/batches', { anonymous: 401, technician: 'allowed', qa_manager: 'allowed', admin: 403, clinic: 403 }],
   ['POST', '/products', { anonymous: 401, technician: 403, qa_manager: 'allowed', admin: 403, clinic: 403 }],
   ['POST', '/batches/:id/isolation/steps', { anonymous: 401, admin: 403, clinic: 403 }],
+  ['POST', '/batches/:id/release/approve', { anonymous: 401, technician: 403, admin: 403, clinic: 403 }],
+  ['POST', '/batches/:id/release/reject', { anonymous: 401, technician: 403, admin: 403, clinic: 403 }],
+  ['POST', '/batches/:id/results/nta', { anonymous: 401, qa_manager: 403, admin: 403, clinic: 403 }],
+  ['POST', '/investigations/:id/close', { anonymous: 401, technician: 403, admin: 403, clinic: 403 }],
+  ['POST', '/specifications/:id/approve', { anonymous: 401, technician: 403, admin: 403, clinic: 403 }],
+  ['GET', '/admin/queues', { anonymous: 401, technician: 403, qa_manager: 403, admin: 'allowed', clinic: 403 }],
+  ['POST', '/admin/queues/:queue/jobs/:jobId/retry', { anonymous: 401, technician: 403, qa_manager: 403, clinic: 403 }],
 ];
 
 /** Every HTTP route Nest registered, read from the controllers' metadata. */

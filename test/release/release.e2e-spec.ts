@@ -166,3 +166,33 @@ describe('the QC release gate and QA release', () => {
     expect(await count()).toEqual(before);
   });
 });
+
+describe('queue operations for admins', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start({ worker: true });
+  });
+  afterAll(() => app?.close());
+
+  it('shows failed jobs with their error and re-runs one', async () => {
+    const admin = await signInAs(app, 'admin');
+    const ghost = '2b1f7f1e-1111-4111-8111-111111111111';
+    await app.query(`INSERT INTO outbox (job_name, queue_name, dedupe_key, payload) VALUES ('release.gate.evaluate', 'release-gate', $1, jsonb_build_object('batchId', $1::text))`, [ghost]);
+    await app.drainOutbox();
+    const overview = await app.request('GET', '/admin/queues', { token: admin.token });
+    expect(overview.status).toBe(200);
+    expect(overview.body.map((q: { name: string }) => q.name)).toEqual(expect.arrayContaining(['batch-derived', 'release-gate', 'documents']));
+    expect(overview.body[0].counts).toEqual(expect.objectContaining({ failed: expect.any(Number), waiting: expect.any(Number) }));
+    const failed = await eventually(async () => {
+      const res = await app.request('GET', '/admin/queues/release-gate/jobs?state=failed', { token: admin.token });
+      return res.body.find((j: { data: { batchId: string } }) => j.data.batchId === ghost);
+    });
+    expect(failed.failedReason).toMatch(/does not exist/);
+    const retried = await app.request('POST', `/admin/queues/release-gate/jobs/${failed.id}/retry`, { token: admin.token });
+    expect(retried.status).toBe(200);
+    const unknown = await app.request('GET', '/admin/queues/nope/jobs', { token: admin.token });
+    expect(unknown.status).toBe(404);
+    const techTries = await app.request('GET', '/admin/queues', { token: (await signInAs(app, 'technician')).token });
+    expect(techTries.status).toBe(403);
+  });
+});

@@ -9,6 +9,7 @@ import { JobHandlerRegistry } from './queue/job-handlers.js';
 import { Outbox } from './queue/outbox.js';
 import { OutboxRelay } from './queue/outbox-relay.js';
 import { QueueBackend } from './queue/queue-backend.js';
+import { QueueAdminController } from './queue/queue-admin.controller.js';
 import { QueueRegistry } from './queue/queue-registry.js';
 import { WorkerHost } from './queue/worker-host.js';
 
@@ -45,7 +46,7 @@ export class PlatformModule {
           retryDelay: 1000,
         } as never),
       ],
-      controllers: roles.api ? [HealthController] : [],
+      controllers: roles.api ? [HealthController, QueueAdminController] : [],
       providers,
       exports: [APP_CONFIG, RuntimeEndpoints, QueueBackend, QueueRegistry, Outbox, OutboxRelay, JobHandlerRegistry, TransactionRunner, TypeOrmModule],
     };

@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
 import type { EntityManager } from 'typeorm';
 import { BatchLifecycle, BatchRepository, type BatchRow } from '#batches';
 import { ResultRepository } from '#characterization';
@@ -35,7 +36,8 @@ export class ReleaseGateJob implements OnModuleInit {
   async evaluate(batchId: string, jobId: string | null = null): Promise<{ state: string; passed: boolean | null }> {
     return this.tx.run(async (tx) => {
       const batch = await this.batches.findForUpdate(tx.em, batchId);
-      if (!batch) throw new Error(`batch ${batchId} does not exist`);
+      // Retrying cannot make a missing batch appear: fail at once, visibly, for an admin to look at.
+      if (!batch) throw new UnrecoverableError(`batch ${batchId} does not exist`);
       if (!GATED_STATES.includes(batch.state) || !batch.specificationId) return { state: batch.state, passed: null };
       const checklist = await this.compute(tx.em, batch);
       const previous = await this.checklists.latest(tx.em, batchId);

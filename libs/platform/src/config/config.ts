@@ -25,6 +25,9 @@ export interface AppConfig {
   coldChainScanMs: number;
   /** Lot number format: tokens {YYYY} {YY} {MM} {DD} {PRODUCT} {SEQ:n}; at most 20 characters (GS1 AI 10). */
   lotNumberFormat: string;
+  /** How long a worker holds a job lock; a killed worker's job is retried after about this long. */
+  queueLockMs: number;
+  workerConcurrency: number;
 }
 
 export const DEFAULT_INSTRUMENT_MAX_BYTES = 64 * 1024 * 1024;
@@ -92,6 +95,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     publicBaseUrl: (readUrl(env, 'PUBLIC_BASE_URL', ['http:', 'https:'], problems) ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
     coldChainScanMs: readInt(env, 'COLD_CHAIN_SCAN_MS', 60_000, 200, 24 * 3600_000, problems),
     lotNumberFormat: env.LOT_NUMBER_FORMAT || 'L{YY}{MM}-{SEQ:5}',
+    queueLockMs: readInt(env, 'QUEUE_LOCK_MS', 30000, 1000, 600000, problems),
+    workerConcurrency: readInt(env, 'WORKER_CONCURRENCY', 4, 1, 100, problems),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);

@@ -23,6 +23,8 @@ const EXACT: Record<string, number> = {
   'release.checklist_stale': 409,
   'release.gate_not_passed': 409,
   'release.four_eyes': 403,
+  'job.not_failed': 409,
+  'queue.not_found': 404,
 };
 
 const BY_SUFFIX: Record<string, number> = {

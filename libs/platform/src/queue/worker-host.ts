@@ -1,4 +1,5 @@
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Job, Worker } from 'bullmq';
 import { QUEUE_NAMES } from './job-catalogue.js';
 import { JobHandlerRegistry } from './job-handlers.js';
@@ -14,12 +15,14 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   constructor(
     private readonly backend: QueueBackend,
     private readonly handlers: JobHandlerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 4);
+    const { workerConcurrency: concurrency, queueLockMs: lockDuration } = this.config;
     for (const queueName of QUEUE_NAMES) {
-      const worker = this.backend.createWorker(queueName, (job) => this.process(job), { concurrency, autorun: true });
+      // A job whose worker died (lock expired) is moved back to waiting and retried.
+      const worker = this.backend.createWorker(queueName, (job) => this.process(job), { concurrency, autorun: true, lockDuration, stalledInterval: lockDuration, maxStalledCount: 3 });
       worker.on('failed', (job, error) => {
         this.counters.failed += 1;
         this.logger.warn({ queue: queueName, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
