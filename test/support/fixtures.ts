@@ -82,7 +82,7 @@ export async function isolatedBatch(app: TestApp, techToken: string, productId: 
 export const passingResults = (performedAt = hoursAgo(1)): Record<string, Record<string, unknown>> => ({
   nta: { performedAt, instrument: 'NanoSight NS300', data: { meanNm: 121.4, modeNm: 104.2, d10Nm: 78, d50Nm: 110, d90Nm: 198, concentrationPerMl: 3.1e11, dilutionFactor: 1000, videoCount: 5 } },
   em: { performedAt, data: { method: 'tem', morphology: 'cup_shaped', sizeRangeMinNm: 40, sizeRangeMaxNm: 160 } },
-  'western-blot': { performedAt, data: { markers: [{ marker: 'CD63', result: 'present', bandSizeKda: 53 }, { marker: 'TSG101', result: 'present', bandSizeKda: 44 }, { marker: 'calnexin', result: 'absent' }, { marker: 'CD9', result: 'present' }] } },
+  'western-blot': { performedAt, data: { markers: [{ marker: 'CD63', result: 'present', bandSizeKda: 53 }, { marker: 'TSG101', result: 'present', bandSizeKda: 44 }, { marker: 'calnexin', result: 'absent' }, { marker: 'ApoA1', result: 'depleted' }, { marker: 'albumin', result: 'depleted' }, { marker: 'CD9', result: 'present' }] } },
   facs: { performedAt, data: { marker: 'CD63', percentPositive: 78.5, isotypeControlPercent: 2.1 } },
   protein: { performedAt, data: { method: 'micro_bca', concentrationUgPerMl: 120 } },
   'rna-isolation': { performedAt, data: { kitName: 'Total Exosome RNA and Protein Isolation', yieldNg: 350 } },
@@ -99,4 +99,16 @@ export async function recordPassingResults(app: TestApp, techToken: string, batc
     const res = await app.request('POST', `/batches/${batchId}/results/${route}`, { token: techToken, body });
     if (res.status !== 201) throw new Error(`${route}: ${res.status} ${res.raw}`);
   }
+}
+
+/** A released batch (all results pass, the gate passes, an uninvolved QA manager approves). Returns its id and lot number. */
+export async function releasedBatch(app: TestApp, techToken: string, qa: { token: string; password: string }, productId: string, options: { source?: 'cell_culture_media' | 'serum' } = {}): Promise<{ batchId: string; lotNumber: string }> {
+  const { eventually } = await import('./test-app.js');
+  const batchId = await isolatedBatch(app, techToken, productId, options);
+  await recordPassingResults(app, techToken, batchId);
+  await eventually(async () => (await app.query(`SELECT state FROM batches WHERE id = $1`, [batchId]))[0].state === 'release_pending', 20000);
+  await eventually(async () => (await app.request('GET', `/batches/${batchId}/release-checklist`, { token: qa.token })).body.stale === false, 20000);
+  const res = await app.request('POST', `/batches/${batchId}/release/approve`, { token: qa.token, body: { password: qa.password } });
+  if (res.status !== 200) throw new Error(`approve: ${res.status} ${res.raw}`);
+  return { batchId, lotNumber: res.body.lotNumber };
 }

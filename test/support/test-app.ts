@@ -36,17 +36,20 @@ export class TestDatabase {
   static async create(options: TestAppOptions = {}): Promise<TestDatabase> {
     const suffix = `${process.pid}_${randomBytes(3).toString('hex')}_${Date.now().toString(36)}`;
     const queue = options.queue ?? 'default';
-    const redisUrl = queue === 'postgres' ? undefined : testEnv.redisUrl;
+    // options.env.REDIS_URL (e.g. a test's own proxy in front of Redis) wins over the run's REDIS_URL.
+    const redisUrl = queue === 'postgres' ? undefined : (options.env?.REDIS_URL || testEnv.redisUrl);
     if (queue === 'redis' && !redisUrl) throw new Error('REDIS_URL is not set');
-    const baseEnv = { LOG_LEVEL: 'warn', OUTBOX_POLL_MS: '100', QUEUE_PREFIX: `t${suffix.replace(/_/g, '').slice(-12)}`, NODE_ENV: 'test', ...options.env };
+    const baseEnv = { LOG_LEVEL: 'warn', OUTBOX_POLL_MS: '100', LOGIN_RATE_LIMIT_PER_MIN: '100000', VERIFY_RATE_LIMIT_PER_MIN: '100000', QUEUE_PREFIX: `t${suffix.replace(/_/g, '').slice(-12)}`, NODE_ENV: 'test', ...options.env };
     if (testEnv.databaseUrl) {
       const name = `exolot_t_${suffix}`;
       const admin = new pg.Client({ connectionString: testEnv.databaseUrl });
       await admin.connect();
       await admin.query(`CREATE DATABASE ${name} TEMPLATE ${testEnv.templateDatabase}`);
       await admin.end();
-      const config = loadConfig({ ...baseEnv, DATABASE_URL: withDatabase(testEnv.databaseUrl, name), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) });
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exolot-t-'));
+      const config = loadConfig({ DATA_DIR: dataDir, ...baseEnv, DATABASE_URL: withDatabase(testEnv.databaseUrl, name), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) });
       return new TestDatabase(config, async () => {
+        fs.rmSync(dataDir, { recursive: true, force: true });
         const drop = new pg.Client({ connectionString: testEnv.databaseUrl });
         await drop.connect();
         await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);

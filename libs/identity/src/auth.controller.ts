@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AnyRole, type AuthenticatedRequest, type CommandContext, Ctx, Public } from '#platform';
+import { AnyRole, type AuthenticatedRequest, type CommandContext, Ctx, Public, RateLimit } from '#platform';
 import { ChangePasswordDto, LoginDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
 
@@ -13,6 +13,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Public()
+  @RateLimit('login')
   login(@Body() dto: LoginDto, @Req() request: AuthenticatedRequest) {
     return this.auth.login(dto.email, dto.password, String(request.id));
   }

@@ -21,3 +21,4 @@ export * from './queue/worker-host.js';
 export * from './platform.module.js';
 export * from './logging/logger.js';
 export * from './http/uuid.pipe.js';
+export * from './http/rate-limit.js';

@@ -1,10 +1,12 @@
 import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
 import { RuntimeEndpoints } from './database/runtime-endpoints.js';
 import { TransactionRunner } from './database/transaction-runner.js';
 import { HealthController } from './health/health.controller.js';
+import { RateLimiter, RateLimitGuard } from './http/rate-limit.js';
 import { JobHandlerRegistry } from './queue/job-handlers.js';
 import { Outbox } from './queue/outbox.js';
 import { OutboxRelay } from './queue/outbox-relay.js';
@@ -34,6 +36,8 @@ export class PlatformModule {
       OutboxRelay,
       JobHandlerRegistry,
       TransactionRunner,
+      RateLimiter,
+      { provide: APP_GUARD, useClass: RateLimitGuard },
     ];
     if (roles.worker) providers.push(WorkerHost);
     return {
@@ -48,7 +52,7 @@ export class PlatformModule {
       ],
       controllers: roles.api ? [HealthController, QueueAdminController] : [],
       providers,
-      exports: [APP_CONFIG, RuntimeEndpoints, QueueBackend, QueueRegistry, Outbox, OutboxRelay, JobHandlerRegistry, TransactionRunner, TypeOrmModule],
+      exports: [RateLimiter, APP_CONFIG, RuntimeEndpoints, QueueBackend, QueueRegistry, Outbox, OutboxRelay, JobHandlerRegistry, TransactionRunner, TypeOrmModule],
     };
   }
 }

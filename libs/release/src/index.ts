@@ -6,3 +6,4 @@ export * from './release-gate.job.js';
 export * from './release.service.js';
 export * from './certificate.service.js';
 export * from './release.module.js';
+export * from './quarantine.service.js';

@@ -4,10 +4,24 @@ import { IsString, Length } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { type CommandContext, Ctx, Roles, UuidPipe } from '#platform';
 import { CertificateService } from './certificate.service.js';
+import { QuarantineService } from './quarantine.service.js';
 import { ReleaseService } from './release.service.js';
 
 export class ApproveReleaseDto {
   @ApiProperty({ description: 'The QA manager re-enters their password to sign "approved for release"' }) @IsString() @Length(1, 200)
+  password: string;
+}
+
+export class QuarantineDto {
+  @ApiProperty({ description: 'Why the batch is held' }) @IsString() @Length(3, 2000)
+  reason: string;
+}
+
+export class LiftQuarantineDto {
+  @ApiProperty() @IsString() @Length(3, 2000)
+  reason: string;
+
+  @ApiProperty({ description: 'The QA manager re-enters their password to sign' }) @IsString() @Length(1, 200)
   password: string;
 }
 
@@ -25,7 +39,26 @@ export class ReleaseController {
   constructor(
     private readonly release: ReleaseService,
     private readonly certificates: CertificateService,
+    private readonly quarantines: QuarantineService,
   ) {}
+
+  /** QA holds a batch; it cannot be released or shipped while quarantined. */
+  @Post('batches/:id/quarantine')
+  @HttpCode(200)
+  @Roles('qa_manager')
+  async quarantine(@Ctx() ctx: CommandContext, @Param('id', UuidPipe) id: string, @Body() dto: QuarantineDto) {
+    await this.quarantines.quarantine(ctx, id, dto.reason);
+    return { id, state: 'quarantined' };
+  }
+
+  /** Lifts the hold with an e-signature: back to released, or to QC review for a batch still in the lab. */
+  @Post('batches/:id/quarantine/lift')
+  @HttpCode(200)
+  @Roles('qa_manager')
+  async lift(@Ctx() ctx: CommandContext, @Param('id', UuidPipe) id: string, @Body() dto: LiftQuarantineDto) {
+    await this.quarantines.lift(ctx, id, dto.reason, dto.password);
+    return this.release.checklist(id);
+  }
 
   /** The latest gate outcome: one line per requirement, with its evidence, and when it was computed. */
   @Get('batches/:id/release-checklist')

@@ -27,6 +27,8 @@ export interface AppConfig {
   lotNumberFormat: string;
   /** How long a worker holds a job lock; a killed worker's job is retried after about this long. */
   queueLockMs: number;
+  /** Requests per minute per client address, by rate-limit rule name. */
+  rateLimits: Record<string, number>;
   workerConcurrency: number;
 }
 
@@ -96,6 +98,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     coldChainScanMs: readInt(env, 'COLD_CHAIN_SCAN_MS', 60_000, 200, 24 * 3600_000, problems),
     lotNumberFormat: env.LOT_NUMBER_FORMAT || 'L{YY}{MM}-{SEQ:5}',
     queueLockMs: readInt(env, 'QUEUE_LOCK_MS', 30000, 1000, 600000, problems),
+    rateLimits: {
+      verify: readInt(env, 'VERIFY_RATE_LIMIT_PER_MIN', 60, 1, 1_000_000, problems),
+      login: readInt(env, 'LOGIN_RATE_LIMIT_PER_MIN', 20, 1, 1_000_000, problems),
+    },
     workerConcurrency: readInt(env, 'WORKER_CONCURRENCY', 4, 1, 100, problems),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
