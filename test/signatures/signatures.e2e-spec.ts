@@ -105,7 +105,7 @@ describe('electronic signatures', () => {
     await expect(app.query(`UPDATE signatures SET printed_name = 'Someone Else' WHERE id = $1`, [signed.id])).rejects.toThrow(/append-only: UPDATE refused/);
     await expect(app.query(`UPDATE signatures SET record_id = $2 WHERE id = $1`, [signed.id, randomUUID()])).rejects.toThrow(/append-only: UPDATE refused/);
     await expect(app.query(`DELETE FROM signatures WHERE id = $1`, [signed.id])).rejects.toThrow(/append-only: DELETE refused/);
-    await expect(app.query(`TRUNCATE signatures`)).rejects.toThrow(/append-only: TRUNCATE refused/);
+    await expect(app.query(`TRUNCATE signatures CASCADE`)).rejects.toThrow(/append-only: TRUNCATE refused/);
     const [row] = await app.query(`SELECT printed_name FROM signatures WHERE id = $1`, [signed.id]);
     expect(row.printed_name).toBe('Quentin Approver');
   });

@@ -78,6 +78,8 @@ export class InvestigationService implements OnModuleInit {
   async close(ctx: CommandContext, id: string, input: CloseInvestigation): Promise<InvestigationRow> {
     const signer = await this.signatures.reauthenticate(ctx, input.password);
     await this.tx.run(async (tx) => {
+      // Lock order everywhere: batch row first, then anything that audits (the audit chain lock).
+      await tx.em.query(`SELECT b.id FROM batches b JOIN investigations i ON i.batch_id = b.id WHERE i.id = $1 FOR UPDATE OF b`, [id]);
       const inv = await this.repo.find(tx.em, id, true);
       if (!inv) throw DomainError.notFound('investigation', id);
       if (inv.status === 'closed') throw new DomainError('investigation.closed', `Investigation ${inv.number} is already closed.`);

@@ -43,14 +43,16 @@ export class ReagentService implements OnModuleInit {
       const [lot] = await tx.em.query(`SELECT id, lot_number, recalled_at FROM reagent_lots WHERE id = $1 FOR UPDATE`, [lotId]);
       if (!lot) throw DomainError.notFound('reagent_lot', lotId);
       if (lot.recalled_at) throw new DomainError('reagent_lot.already_recalled', `Lot ${lot.lot_number} is already recalled.`);
-      await tx.em.query(`UPDATE reagent_lots SET recalled_at = now(), recall_reason = $2 WHERE id = $1`, [lotId, reason]);
-      const signature = await this.signatures.sign(tx, signer, { meaning: 'recall', recordType: 'reagent_lot', recordId: lotId, reason });
+      // Lock order everywhere: batch rows first, then anything that audits (signature, audit chain).
       const affected: { id: string }[] = await tx.em.query(
-        `SELECT DISTINCT b.id FROM batches b WHERE b.state IN ('characterization', 'qc_review', 'release_pending')
+        `SELECT b.id FROM batches b WHERE b.state IN ('characterization', 'qc_review', 'release_pending')
             AND (EXISTS (SELECT 1 FROM isolation_steps s WHERE s.batch_id = b.id AND s.reagent_lot_id = $1)
-                 OR EXISTS (SELECT 1 FROM assay_results r WHERE r.batch_id = b.id AND r.data->>'kitLotId' = $1::text))`,
+                 OR EXISTS (SELECT 1 FROM assay_results r WHERE r.batch_id = b.id AND r.data->>'kitLotId' = $1::text))
+          ORDER BY b.id FOR UPDATE OF b`,
         [lotId],
       );
+      await tx.em.query(`UPDATE reagent_lots SET recalled_at = now(), recall_reason = $2 WHERE id = $1`, [lotId, reason]);
+      const signature = await this.signatures.sign(tx, signer, { meaning: 'recall', recordType: 'reagent_lot', recordId: lotId, reason });
       await this.qcChanges.changed(tx, affected.map((b) => b.id));
       await this.audit.record(tx, ctx, { action: 'reagent_lot.recalled', entityType: 'reagent_lot', entityId: lotId, before: { recalledAt: null }, after: { recalledAt: 'now', reason, signatureId: signature.id, affectedBatches: affected.map((b) => b.id) }, reason });
     });

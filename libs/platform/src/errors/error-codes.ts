@@ -18,6 +18,8 @@ const EXACT: Record<string, number> = {
   'state.reason_required': 400,
   'specification.not_draft': 409,
   'investigation.closed': 409,
+  'storage.position_occupied': 409,
+  'shipment.vial_ineligible': 409,
   'release.not_pending': 409,
   'release.already_decided': 409,
   'release.checklist_stale': 409,
