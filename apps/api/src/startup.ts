@@ -6,6 +6,9 @@ import { ProductService } from '#batches';
 import { HarvestService } from '#harvest';
 import { AdminBootstrap, UserAdministration } from '#identity';
 import { IsolationService, ReagentService } from '#isolation';
+import { ResultsService } from '#characterization';
+import { ReleaseGateJob, ReleaseService } from '#release';
+import { SpecificationService } from '#specifications';
 import type { AppConfig, CommandContext, Role } from '#platform';
 
 /** Creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD when no admin exists yet. */
@@ -13,6 +16,21 @@ export async function bootstrapAdmin(app: INestApplicationContext, _config: AppC
   const created = await app.get(AdminBootstrap).ensureAdmin();
   if (created) logger.info({ email: created }, 'created the first admin from ADMIN_EMAIL');
 }
+
+/** Results that pass the default specification (a cell-culture batch). */
+const DEMO_RESULTS: Record<string, Record<string, unknown>> = {
+  nta: { meanNm: 121.4, modeNm: 104.2, d10Nm: 78, d50Nm: 110, d90Nm: 198, concentrationPerMl: 3.1e11, dilutionFactor: 1000, videoCount: 5 },
+  em: { method: 'tem', morphology: 'cup_shaped', sizeRangeMinNm: 40, sizeRangeMaxNm: 160 },
+  western_blot: { markers: [{ marker: 'CD63', result: 'present', bandSizeKda: 53 }, { marker: 'TSG101', result: 'present', bandSizeKda: 44 }, { marker: 'calnexin', result: 'absent' }, { marker: 'CD9', result: 'present' }] },
+  facs: { marker: 'CD63', percentPositive: 78.5, isotypeControlPercent: 2.1 },
+  protein: { method: 'micro_bca', concentrationUgPerMl: 120 },
+  rna_isolation: { kitName: 'Total Exosome RNA and Protein Isolation', yieldNg: 350 },
+  bioanalyzer: { instrumentType: 'bioanalyzer', concentrationPgPerUl: 850, smallRnaFractionPercent: 62, smallRnaProfile: 'present' },
+  qpcr: { targets: [{ target: 'miR-16-5p', cq: 24.1, isReference: true }, { target: 'miR-21-5p', cq: 26.7, isReference: false }] },
+  sterility: { result: 'no_growth', method: 'USP <71>, 14 days' },
+  endotoxin: { euPerMl: 0.12, method: 'kinetic_chromogenic' },
+  mycoplasma: { result: 'negative', method: 'pcr' },
+};
 
 const DEMO_USERS: { role: Role; email: string; displayName: string }[] = [
   { role: 'technician', email: 'tech@demo.exolot.test', displayName: 'Demo Technician' },
@@ -79,7 +97,26 @@ export async function seedDemo(app: INestApplicationContext, config: AppConfig, 
   for (const step of steps) await isolation.recordStep(techCtx, isolated.id, step);
   await isolation.completeIsolation(techCtx, isolated.id, { yieldVolumeMl: 5 });
 
-  logger.info('demo data seeded: 1 product, 4 reagent lots (1 expired), 3 batches (harvested, isolation in progress, isolated)');
+  // The default specification, signed effective by the demo QA manager.
+  const specs = app.get(SpecificationService);
+  const spec = await specs.createDraft(qaCtx, product.id, { fromTemplate: 'misev-default' });
+  await specs.approve(qaCtx, spec.id, qa.password, 'Initial release specification (demo)');
+
+  // Two more batches through characterization: one waits for QA release, one is released.
+  const results = app.get(ResultsService);
+  const gate = app.get(ReleaseGateJob);
+  const pendingIds: string[] = [];
+  for (const passage of [6, 7]) {
+    const batch = (await harvests.recordHarvest(techCtx, { productId: product.id, sourceType: 'cell_culture_media', originClass: 'human_cell_derived', harvestedAt: at(200 + passage), cellCulture: { ...cellCulture, passageNumber: passage } })) as { id: string };
+    for (const step of steps) await isolation.recordStep(techCtx, batch.id, { ...step, performedAt: at(190 + passage) });
+    await isolation.completeIsolation(techCtx, batch.id, { yieldVolumeMl: 5 });
+    for (const [assay, data] of Object.entries(DEMO_RESULTS)) await results.record(techCtx, batch.id, assay as never, { performedAt: at(150), instrument: 'demo', data });
+    await gate.evaluate(batch.id);
+    pendingIds.push(batch.id);
+  }
+  await app.get(ReleaseService).approve(qaCtx, pendingIds[1], qa.password);
+
+  logger.info('demo data seeded: 1 product with an effective specification, 4 reagent lots (1 expired), 5 batches (harvested, isolation in progress, isolated, release pending, released)');
   // Printed once, to the console only; they are never stored in clear.
   console.log('\nDemo users (printed once; change them in production-like use):');
   for (const c of credentials) console.log(`  ${c.role.padEnd(11)} ${c.email.padEnd(28)} ${c.password}`);
