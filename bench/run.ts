@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { coldChainSection } from './cold-chain.js';
 import { fcsSection } from './fcs-parse.js';
+import { gateLatencySection } from './gate-latency.js';
 import { recordingSection } from './result-recording.js';
 import { type BenchSection, fixed } from './section.js';
 
@@ -7,7 +9,7 @@ import { type BenchSection, fixed } from './section.js';
  * `npm run bench` runs every section; `npm run bench -- fcs recording` runs the named ones.
  * A new section is one file exporting a BenchSection, added to this list.
  */
-const SECTIONS: BenchSection[] = [fcsSection, recordingSection];
+const SECTIONS: BenchSection[] = [fcsSection, recordingSection, coldChainSection, gateLatencySection];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConfigError, createHttpApp, createRootLogger, loadConfig, RuntimeEndpoints } from '#platform';
 import { AppModule } from './app.module.js';
 import { bootstrapAdmin, seedDemo } from './startup.js';
+import { registerWebApp } from './web-static.js';
 
 /**
  * The HTTP API. `--with-worker` (what `npm start` uses) also runs the BullMQ workers in this
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const withWorker = process.argv.includes('--with-worker') || process.env.RUN_WORKER === 'true';
   const endpoints = await RuntimeEndpoints.open(config);
   const app = await createHttpApp(AppModule.forRoot(config, endpoints, { api: true, worker: withWorker }), logger);
+  registerWebApp(app, logger);
   await app.init();
   await bootstrapAdmin(app, config, logger);
   if (process.argv.includes('--demo') || process.env.SEED_DEMO === 'true') await seedDemo(app, config, logger);

@@ -1,7 +1,7 @@
 import type { MultipartFile } from '@fastify/multipart';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { APP_CONFIG, type AppConfig, DomainError, MULTIPART_LIMITS } from '#platform';
+import { APP_CONFIG, type AppConfig, DomainError, illFormedTextAt, illFormedTextError, MULTIPART_LIMITS } from '#platform';
 
 /** Images (EM micrographs, blots) are capped lower than instrument files. */
 export const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
@@ -58,6 +58,8 @@ export async function readUpload(request: FastifyRequest, maxFileBytes: number):
   } catch (error) {
     throw translate(error, maxFileBytes);
   }
+  const unstorable = illFormedTextAt(Object.fromEntries(fields));
+  if (unstorable) throw illFormedTextError(unstorable);
   return { file, fields: Object.fromEntries(fields) };
 }
 

@@ -30,6 +30,8 @@ export interface AppConfig {
   /** Requests per minute per client address, by rate-limit rule name. */
   rateLimits: Record<string, number>;
   workerConcurrency: number;
+  /** Browser origins allowed to call the API cross-origin (CORS_ORIGINS, comma-separated); empty means CORS is off. */
+  corsOrigins: string[];
 }
 
 export const DEFAULT_INSTRUMENT_MAX_BYTES = 64 * 1024 * 1024;
@@ -70,6 +72,25 @@ function readUrl(env: Env, key: string, protocols: string[], problems: string[])
   return raw;
 }
 
+/** CORS_ORIGINS: exact origins (scheme://host[:port]), comma-separated; "*" is refused (credentials are bearer tokens). */
+function readOrigins(env: Env, key: string, problems: string[]): string[] {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === '') return [];
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(entry);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === entry.replace(/\/$/, '')) origin = url.origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin) origins.push(origin);
+    else problems.push(`${key} must list origins like https://lab.example.org (scheme, host and optional port; no path, no "*") (got "${entry}")`);
+  }
+  return [...new Set(origins)];
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
   const rawEnv = env.NODE_ENV ?? 'development';
@@ -103,6 +124,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       login: readInt(env, 'LOGIN_RATE_LIMIT_PER_MIN', 20, 1, 1_000_000, problems),
     },
     workerConcurrency: readInt(env, 'WORKER_CONCURRENCY', 4, 1, 100, problems),
+    corsOrigins: readOrigins(env, 'CORS_ORIGINS', problems),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);

@@ -15,6 +15,7 @@ const EXACT: Record<string, number> = {
   'route.not_found': 404,
   'rate_limited': 429,
   'service.unavailable': 503,
+  'service.insufficient_storage': 507,
   'state.reason_required': 400,
   'specification.not_draft': 409,
   'investigation.closed': 409,

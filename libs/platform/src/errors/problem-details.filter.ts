@@ -17,19 +17,21 @@ export interface ProblemDetails {
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  423: 'Locked', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  409: 'Conflict', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  423: 'Locked', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable', 507: 'Insufficient Storage',
 };
 
 const HTTP_CODES: Record<number, string> = {
   400: 'request.malformed', 401: 'auth.unauthenticated', 403: 'auth.forbidden', 404: 'route.not_found',
   405: 'request.method_not_allowed', 406: 'request.not_acceptable', 409: 'resource.conflict',
-  413: 'request.too_large', 415: 'request.unsupported_media_type', 429: 'rate_limited',
+  413: 'request.too_large', 414: 'request.uri_too_long', 415: 'request.unsupported_media_type', 429: 'rate_limited',
 };
 
 /** PostgreSQL SQLSTATEs that mean "the database is not reachable right now", not a bug. */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+/** The database (SQLSTATE 53100 disk_full) or the process (ENOSPC, EDQUOT) has no space left to write. */
+const STORAGE_FULL_CODES = new Set(['53100', 'ENOSPC', 'EDQUOT']);
 
 type Classified = { status: number; code: string; detail: string; extra: Record<string, unknown> };
 
@@ -49,6 +51,10 @@ export function classifyError(exception: unknown): Classified {
   if (typeof sqlState === 'string' && (UNAVAILABLE_SQLSTATES.has(sqlState) || UNAVAILABLE_ERRNOS.has(sqlState))) {
     return { status: 503, code: 'service.unavailable', detail: 'The database is not reachable; try again shortly.', extra: {} };
   }
+  if (typeof sqlState === 'string' && STORAGE_FULL_CODES.has(sqlState)) {
+    // The transaction rolled back: nothing of the request was stored. Not retryable until space is freed.
+    return { status: 507, code: 'service.insufficient_storage', detail: 'There is no space left to store this; nothing was saved. Try again once an administrator has freed space.', extra: {} };
+  }
   if (err?.message && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(err.message)) {
     return { status: 503, code: 'service.unavailable', detail: 'The database is not reachable; try again shortly.', extra: {} };
   }
@@ -60,6 +66,33 @@ export function classifyError(exception: unknown): Classified {
   return { status: 500, code: 'internal', detail: 'An unexpected error occurred. It has been logged with the request id.', extra: {} };
 }
 
+/** The problem body for an exception on a request; shared by the filter and the router's own refusals. */
+export function problemFor(exception: unknown, request: { id: unknown; url: string }): ProblemDetails {
+  const { status, code, detail, extra } = classifyError(exception);
+  const problem: ProblemDetails = {
+    type: `urn:exolot:problem:${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    instance: request.url.split('?')[0],
+    code,
+    requestId: String(request.id),
+  };
+  // Extension members never replace the standard ones (a detail named "status" must not change the status).
+  for (const [key, value] of Object.entries(extra)) if (!(key in problem)) problem[key] = value;
+  return problem;
+}
+
+/** Sends the problem for an exception: the one way a refusal leaves the service. */
+export function sendProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger?: Pick<Logger, 'error'>): void {
+  const problem = problemFor(exception, request);
+  if (problem.status >= 500) {
+    logger?.error({ requestId: problem.requestId, err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : exception }, 'request failed');
+  }
+  if (problem.status === 503) reply.header('retry-after', '5');
+  reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(problem));
+}
+
 /** The single error path: every refusal leaves as application/problem+json with a request id. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -67,24 +100,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const request = ctx.getRequest<FastifyRequest>();
-    const reply = ctx.getResponse<FastifyReply>();
-    const { status, code, detail, extra } = classifyError(exception);
-    const requestId = String(request.id);
-    if (status >= 500) {
-      this.logger.error({ requestId, err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : exception }, 'request failed');
-    }
-    const problem: ProblemDetails = {
-      type: `urn:exolot:problem:${code}`,
-      title: TITLES[status] ?? 'Error',
-      status,
-      detail,
-      instance: request.url.split('?')[0],
-      code,
-      requestId,
-      ...extra,
-    };
-    if (status === 503) reply.header('retry-after', '5');
-    reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(problem));
+    sendProblem(exception, ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>(), this.logger);
   }
 }

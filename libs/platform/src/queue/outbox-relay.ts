@@ -9,6 +9,21 @@ import { QueueRegistry } from './queue-registry.js';
 interface PendingRow { id: string; job_name: JobName; queue_name: string; dedupe_key: string; payload: unknown }
 
 /**
+ * The longest a relay pass waits on the queue backend while it holds its claimed rows in an
+ * open transaction. A queue that does not answer (never connected yet, a silent network) rolls
+ * the pass back: the rows stay pending for the next pass, and the database session is freed.
+ */
+export const RELAY_QUEUE_TIMEOUT_MS = 2000;
+
+function withinQueueTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the queue backend did not answer within ${RELAY_QUEUE_TIMEOUT_MS} ms`)), RELAY_QUEUE_TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Moves committed outbox rows to BullMQ. Rows for the same job and key collapse into one job
  * whose id names the newest row, so a burst of changes gives one run on the latest state,
  * and a re-delivered batch of rows gives the same job id (BullMQ ignores the duplicate).
@@ -86,6 +101,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private async relayOnce(): Promise<number> {
+    // Outside any transaction: is there anything to relay, and are its queues reachable? A
+    // backend that has not connected yet is waited for here (bounded), never while rows are
+    // claimed (on the embedded database an open transaction holds every session).
+    const pendingQueues: { queue_name: string }[] = await this.dataSource.query(`SELECT DISTINCT queue_name FROM outbox WHERE dispatched_at IS NULL`);
+    if (pendingQueues.length === 0) return 0;
+    await withinQueueTimeout(Promise.all(pendingQueues.map((row) => this.queues.get(row.queue_name).waitUntilReady())));
     return this.dataSource.transaction(async (em) => {
       const rows: PendingRow[] = await em.query(
         `SELECT id, job_name, queue_name, dedupe_key, payload FROM outbox
@@ -98,7 +119,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       for (const row of newestByKey.values()) byQueue.set(row.queue_name, [...(byQueue.get(row.queue_name) ?? []), row]);
       for (const [queueName, queueRows] of byQueue) {
         const queue: Queue = this.queues.get(queueName);
-        await queue.addBulk(
+        await withinQueueTimeout(queue.addBulk(
           queueRows.map((row) => {
             const definition = JOB_DEFINITIONS[row.job_name];
             return {
@@ -113,7 +134,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
               },
             };
           }),
-        );
+        ));
       }
       await em.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;

@@ -19,7 +19,11 @@ export class QueueBackend {
 
   createQueue(name: string, options: Partial<QueueOptions> = {}): Queue {
     if (this.spec.kind === 'redis') {
-      return new Queue(name, { ...options, connection: this.redis(), prefix: this.spec.prefix });
+      // A producer must fail at once while Redis is unreachable, not queue the command inside
+      // ioredis until it comes back: the outbox relay calls the queue inside a database
+      // transaction, which would otherwise stay open (holding its rows, and on the embedded
+      // database every other session) for the whole outage.
+      return new Queue(name, { ...options, connection: this.redis({ enableOfflineQueue: false }), prefix: this.spec.prefix });
     }
     return new Queue(name, { ...options, connection: this.spec.connection as never }, createPostgresBackend as never);
   }
@@ -41,11 +45,11 @@ export class QueueBackend {
     this.redisClients.length = 0;
   }
 
-  private redis(): Redis {
+  private redis(overrides: { enableOfflineQueue?: boolean } = {}): Redis {
     if (this.spec.kind !== 'redis') throw new Error('not a redis backend');
-    // maxRetriesPerRequest: null is what BullMQ requires for blocking connections; commands
-    // wait for reconnection instead of failing while Redis restarts.
-    const client = new Redis(this.spec.url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+    // maxRetriesPerRequest: null is what BullMQ requires for blocking connections; a worker's
+    // commands wait for reconnection instead of failing while Redis restarts.
+    const client = new Redis(this.spec.url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, ...overrides });
     client.on('error', () => undefined); // reconnects on its own; health/ready reports the state
     this.redisClients.push(client);
     return client;

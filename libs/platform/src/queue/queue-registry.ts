@@ -14,9 +14,18 @@ export class QueueRegistry implements BeforeApplicationShutdown {
     if (!(QUEUE_NAMES as readonly string[]).includes(name)) throw new Error(`unknown queue ${name}`);
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = this.backend.createQueue(name);
-      queue.on('error', () => undefined); // connection errors surface through health/ready
-      this.queues.set(name, queue);
+      const created = this.backend.createQueue(name);
+      created.on('error', () => undefined); // connection errors surface through health/ready
+      // BullMQ's PostgreSQL backend remembers a failed first connection: a Queue created while
+      // its database is unreachable would fail every call for good. Forget it; the next get()
+      // builds a fresh one, so the relay and health/ready recover when the database is back.
+      created.waitUntilReady().catch(() => {
+        if (this.queues.get(name) !== created) return;
+        this.queues.delete(name);
+        created.close().catch(() => undefined);
+      });
+      this.queues.set(name, created);
+      queue = created;
     }
     return queue;
   }

@@ -1,0 +1,4 @@
+export { ReleaseQueue } from './ReleaseQueue';
+export { Review } from './Review';
+export { AuditTrail } from './AuditTrail';
+export { Recalls } from './Recalls';
