@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiTags } from '@nestjs/swagger';
 import { type CommandContext, Ctx, Roles, UuidPipe } from '#platform';
 import { SerialPipe } from '#storage';
-import { CreateShipmentDto, ListShipmentsQuery, PackDto, ReceiveDto } from './shipments.dto.js';
+import { CreateShipmentDto, ListShipmentsQuery, PackDto, ReceiveDto, RecordUseDto } from './shipments.dto.js';
 import { Shipments } from './shipments.service.js';
 
 @ApiTags('shipments')
@@ -52,11 +52,11 @@ export class ShipmentsController {
     return this.shipments.receive(ctx, id, dto);
   }
 
-  /** The clinic records a received vial as used. */
+  /** The clinic records a received vial as administered, or destroyed with a reason. */
   @Post('clinic/vials/:serial/use')
   @HttpCode(200)
   @Roles('clinic')
-  use(@Ctx() ctx: CommandContext, @Param('serial', SerialPipe) serial: string) {
-    return this.shipments.useVial(ctx, serial);
+  use(@Ctx() ctx: CommandContext, @Param('serial', SerialPipe) serial: string, @Body() dto: RecordUseDto) {
+    return this.shipments.useVial(ctx, serial, dto.outcome ?? 'administered', dto.reason ?? null);
   }
 }

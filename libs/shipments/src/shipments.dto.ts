@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { PageQuery } from '#platform';
 import { SERIAL_PATTERN } from '#storage';
 
@@ -25,6 +25,14 @@ export class CreateShipmentDto {
 export class PackDto {
   @ApiProperty({ type: [String], example: ['K7M9X2PQ4RTW'] }) @ArrayMinSize(1) @ArrayMaxSize(500) @Matches(SERIAL_PATTERN, { each: true, message: 'each serial must be 8-20 letters or digits' })
   serials: string[];
+}
+
+export class RecordUseDto {
+  @ApiPropertyOptional({ enum: ['administered', 'destroyed'], default: 'administered' }) @IsOptional() @IsIn(['administered', 'destroyed'])
+  outcome?: 'administered' | 'destroyed';
+
+  @ApiPropertyOptional({ description: 'Required when the vial is destroyed (e.g. dropped, seal broken)' }) @ValidateIf((o: RecordUseDto) => o.outcome === 'destroyed' || o.reason !== undefined) @IsString() @Length(3, 2000)
+  reason?: string;
 }
 
 export class ReceiveDto {

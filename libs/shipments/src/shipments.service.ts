@@ -104,13 +104,18 @@ export class Shipments {
   }
 
   /** A clinic records a received vial as used (a thaw from frozen: one freeze–thaw cycle). */
-  async useVial(ctx: CommandContext, serial: string): Promise<unknown> {
+  async useVial(ctx: CommandContext, serial: string, outcome: 'administered' | 'destroyed' = 'administered', reason: string | null = null): Promise<unknown> {
     return this.tx.run(async (tx) => {
       const [vial] = await this.custody.lockBySerials(tx.em, [serial]);
       const [shipment] = await tx.em.query(`SELECT s.id, s.clinic_id AS "clinicId" FROM shipment_vials sv JOIN shipments s ON s.id = sv.shipment_id WHERE sv.vial_id = $1`, [vial.id]);
       if (!shipment || shipment.clinicId !== ctx.actor.clinicId) throw DomainError.notFound('vial', serial);
+      if (outcome === 'destroyed') {
+        // Destroying is always allowed, also for a quarantined or recalled vial: that is what should happen to it.
+        await this.custody.apply(tx, ctx, [{ vial, kind: 'destroyed', location: null, shipmentId: shipment.id, reason }]);
+        return { serial: vial.serial, status: 'destroyed' };
+      }
       if (vial.quarantined || vial.recalledAt) throw new DomainError('vial.wrong_state', `Vial ${vial.serial} is ${vial.recalledAt ? 'recalled' : 'quarantined'} and must not be used.`);
-      await this.custody.apply(tx, ctx, [{ vial, kind: 'used', location: null, shipmentId: shipment.id }]);
+      await this.custody.apply(tx, ctx, [{ vial, kind: 'used', location: null, shipmentId: shipment.id, reason }]);
       return { serial: vial.serial, status: 'used' };
     });
   }
