@@ -33,7 +33,7 @@ function passingResults(): [route: string, body: Record<string, unknown>][] {
 
 interface Latencies { p50: number; p99: number; max: number; n: number; wallMs: number }
 
-interface BackendFigures { label: string; concurrency: number; bareOne: Latencies; bareLoaded: Latencies; gate: Latencies; onceEach: boolean }
+interface BackendFigures { kind: 'redis' | 'postgres'; label: string; concurrency: number; bareOne: Latencies; bareLoaded: Latencies; gate: Latencies; onceEach: boolean }
 
 /**
  * (d) Release-gate latency: from the commit of a batch's last required result (its HTTP 201) to
@@ -61,8 +61,8 @@ export const gateLatencySection: BenchSection = {
         ['check: each batch moved once', f.onceEach ? 'yes' : 'NO', f.onceEach ? `${f.gate.n} gate_passed events for ${f.gate.n} batches` : 'duplicate or missing gate_passed events'],
       ]);
     }
-    const redis = figures.find((f) => f.label.startsWith('Redis'));
-    const postgres = figures.find((f) => f.label.startsWith('PostgreSQL'));
+    const redis = figures.find((f) => f.kind === 'redis');
+    const postgres = figures.find((f) => f.kind === 'postgres');
     if (redis && postgres) {
       console.log('');
       table([
@@ -97,7 +97,8 @@ async function measure(backend: 'redis' | 'postgres'): Promise<BackendFigures> {
   const app = await startApp(backend);
   const queueBackend = app.app.get(QueueBackend);
   if (queueBackend.spec.kind !== backend) throw new Error(`expected the ${backend} queue backend, got ${queueBackend.spec.kind}`);
-  const label = `${backend === 'redis' ? 'Redis' : `PostgreSQL (${queueBackend.description})`}, ${app.backend}`;
+  const spec = queueBackend.spec;
+  const label = `${spec.kind === 'redis' ? 'Redis queue' : `PostgreSQL queue (${spec.label})`}; application database: ${app.backend}`;
   const host = new WorkerHost(queueBackend, app.app.get(JobHandlerRegistry), app.config);
   const poller = new pg.Pool({ connectionString: app.endpoints.databaseUrl, max: 1 });
   try {
@@ -113,7 +114,7 @@ async function measure(backend: 'redis' | 'postgres'): Promise<BackendFigures> {
     const [{ n: passedEvents }] = (await poller.query(`SELECT count(*)::int AS n FROM batch_events WHERE transition = 'gate_passed' AND batch_id = ANY($1::uuid[])`, [batches])).rows;
     const [{ n: batchesPassed }] = (await poller.query(`SELECT count(DISTINCT batch_id)::int AS n FROM batch_events WHERE transition = 'gate_passed' AND batch_id = ANY($1::uuid[])`, [batches])).rows;
     const bare = await bareRoundTrip(queueBackend, app.config.workerConcurrency);
-    return { label, concurrency: app.config.workerConcurrency, bareOne: bare.one, bareLoaded: bare.loaded, gate, onceEach: passedEvents === batches.length && batchesPassed === batches.length };
+    return { kind: backend, label, concurrency: app.config.workerConcurrency, bareOne: bare.one, bareLoaded: bare.loaded, gate, onceEach: passedEvents === batches.length && batchesPassed === batches.length };
   } finally {
     await poller.end().catch(() => undefined);
     await host.beforeApplicationShutdown();
@@ -198,6 +199,7 @@ async function gateLatency(app: BenchApp, poller: pg.Pool, tech: string, batches
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   })();
+  poll.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
   const started = performance.now();
   try {
     await runBounded(batches.length, CONCURRENCY, async (i) => {

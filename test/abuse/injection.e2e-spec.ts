@@ -1,7 +1,7 @@
 import { buildOpenApiDocument } from '#platform';
 import { getBytes, postForm } from '../support/multipart.js';
 import { type HttpResult, TestApp } from '../support/test-app.js';
-import { contractProblems, DbWatch } from './support/db-watch.js';
+import { contractProblems, DbWatch, type Snapshot } from './support/db-watch.js';
 import { PATH_TRAVERSALS, pct, SQL_INJECTIONS } from './support/hostile.js';
 import { type Operation, operationsOf } from './support/openapi-fuzz.js';
 import { buildWorld, freshToken, TINY_PNG, type World } from './support/world.js';
@@ -12,11 +12,14 @@ import { buildWorld, freshToken, TINY_PNG, type World } from './support/world.js
  * SQL, never a file path; no 5xx, no write on refusal, no pg_sleep, the schema and the audit
  * chain intact afterwards.
  */
+/** For every text field of every body. */
 const PAYLOADS = [
-  SQL_INJECTIONS[0], SQL_INJECTIONS[2], SQL_INJECTIONS[3], SQL_INJECTIONS[4], SQL_INJECTIONS[5], SQL_INJECTIONS[7], SQL_INJECTIONS[8],
-  PATH_TRAVERSALS[0], PATH_TRAVERSALS[1], PATH_TRAVERSALS[4], PATH_TRAVERSALS[8],
+  SQL_INJECTIONS[0], SQL_INJECTIONS[2], SQL_INJECTIONS[4], SQL_INJECTIONS[5], SQL_INJECTIONS[7],
+  PATH_TRAVERSALS[0], PATH_TRAVERSALS[1],
   'nul\u0000byte',
 ];
+/** For every path value and query parameter of every route (the router and the pipes see them before any SQL). */
+const URL_PAYLOADS = [SQL_INJECTIONS[0], SQL_INJECTIONS[4], PATH_TRAVERSALS[0], PATH_TRAVERSALS[4], 'nul\u0000byte'];
 const ROLES = ['technician', 'qa_manager', 'admin', 'clinic'] as const;
 type Schema = Record<string, any>;
 
@@ -89,6 +92,7 @@ describe('SQL injection and path traversal', () => {
     for (const role of ROLES) {
       const res = await app.request(op.method, url, { token: tokens.get(role), body: op.jsonBody ? {} : undefined });
       await watch.settle();
+      last = null;
       if (res.status !== 401 && res.status !== 403) return role;
     }
     return undefined;
@@ -102,15 +106,18 @@ describe('SQL injection and path traversal', () => {
       return world.known.pathIds[`${resource}.${p}`]?.[0] ?? '00000000-0000-4000-8000-000000000000';
     });
 
-  /** Sends one request and checks it; returns whether it was accepted. */
+  /** The tables as they were after the last request (null: take a new snapshot first). */
+  let last: Snapshot | null = null;
+
+  /** Sends one request and checks it: below 500, problem+json refusals, nothing written on refusal, no injected delay. */
   async function check(failures: string[], label: string, send: () => Promise<HttpResult>): Promise<HttpResult> {
-    await watch.settle();
-    const before = await watch.snapshot();
+    const before = last ?? (await watch.snapshot());
     const started = performance.now();
     const res = await send();
     const took = performance.now() - started;
     if (res.status < 400) await watch.settle();
     const after = await watch.snapshot();
+    last = after;
     const problems = contractProblems(res);
     if (took > 3000) problems.push(`took ${Math.round(took)} ms (an injected pg_sleep?)`);
     if (res.status >= 400) {
@@ -146,17 +153,21 @@ describe('SQL injection and path traversal', () => {
             accepted += 1;
             if (containsString(res.body, payload)) verbatim += 1;
           }
-          if (op.template === '/auth/logout' && res.status < 300) tokens.set(role, await freshToken(app, world.users[role as keyof World['users']].id));
+          if (op.template === '/auth/logout' && res.status < 300) {
+            tokens.set(role, await freshToken(app, world.users[role as keyof World['users']].id));
+            last = null;
+          }
         }
       }
       await app.query(`UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE failed_attempts > 0 OR locked_until IS NOT NULL`);
+      last = null;
     }
     const end = await integrity();
     // eslint-disable-next-line no-console
     console.log(`injection into bodies: ${fields} text fields × ${PAYLOADS.length} payloads, ${accepted} accepted, ${verbatim} echoed verbatim`);
     expect(failures).toEqual([]);
     expect(fields).toBeGreaterThan(60);
-    expect(verbatim).toBeGreaterThan(20);
+    expect(verbatim).toBeGreaterThan(15);
     expect(end.tables).toBe(start.tables);
     expect(end.users).toBeGreaterThanOrEqual(start.users);
     expect(end.audit).toBeGreaterThan(start.audit);
@@ -172,13 +183,13 @@ describe('SQL injection and path traversal', () => {
       const role = (await actingRole(op, pathFor(op))) ?? 'technician';
       const token = tokens.get(role);
       for (const param of op.pathParams) {
-        for (const payload of PAYLOADS) {
+        for (const payload of URL_PAYLOADS) {
           requests += 1;
           const url = pathFor(op, { [param]: pct(payload) });
           await check(failures, `${op.method} ${url} as ${role}`, () => app.request(op.method, url, { token, body: op.jsonBody ? exampleOf(op.jsonBody) : undefined }));
         }
         // Raw, unencoded traversal too: the router must not resolve it to another route or a file.
-        for (const raw of ['../../../../etc/passwd', '..%2f..%2f..%2fetc%2fpasswd', '%2e%2e/%2e%2e/etc/passwd']) {
+        for (const raw of ['../../../../etc/passwd', '..%2f..%2f..%2fetc%2fpasswd']) {
           requests += 1;
           const url = pathFor(op, { [param]: raw });
           const res = await check(failures, `${op.method} ${url} as ${role}`, () => app.request(op.method, url, { token }));
@@ -186,25 +197,29 @@ describe('SQL injection and path traversal', () => {
         }
       }
       for (const q of op.query) {
-        for (const payload of PAYLOADS) {
+        for (const payload of URL_PAYLOADS) {
           requests += 1;
           const url = `${pathFor(op)}?${q.name}=${pct(payload)}`;
           await check(failures, `${op.method} ${url} as ${role}`, () => app.request(op.method, url, { token, body: op.jsonBody ? exampleOf(op.jsonBody) : undefined }));
         }
       }
-      if (op.template === '/auth/logout') tokens.set(role, await freshToken(app, world.users[role as keyof World['users']].id));
+      if (op.template === '/auth/logout') {
+        tokens.set(role, await freshToken(app, world.users[role as keyof World['users']].id));
+        last = null;
+      }
     }
     await app.query(`UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE failed_attempts > 0 OR locked_until IS NOT NULL`);
     // eslint-disable-next-line no-console
     console.log(`injection into paths and queries: ${requests} requests`);
     expect(failures).toEqual([]);
-    expect(requests).toBeGreaterThan(500);
+    expect(requests).toBeGreaterThan(400);
   }, 300_000);
 
   it('keeps only the base name of an uploaded file, and serves it back with a safe Content-Disposition', async () => {
     const tech = tokens.get('technician')!;
     const names = [...PATH_TRAVERSALS, 'a\u0000b.png', 'line\r\nX-Injected: 1.png', `quote".png`, `${'n'.repeat(400)}.png`, '..', '.', ''];
     const failures: string[] = [];
+    last = null;
     for (const filename of names) {
       const res = await check(failures, `image named ${JSON.stringify(filename)}`, () => postForm(app, `/batches/${world.batches.isolated}/files`, tech, {}, { filename, content: TINY_PNG, contentType: 'image/png' }));
       if (res.status !== 201) {

@@ -5,7 +5,7 @@ import { AppProcess, ProcessCluster, serviceEnv, stopAll } from '../support/proc
 import { eventually, type TestApp, TestDatabase } from '../support/test-app.js';
 import { testEnv } from '../support/test-env.js';
 import { signInAs } from '../support/users.js';
-import { Load, ms, report, sleep, summarise } from './support/load.js';
+import { Load, ms, muteConsoleLog, report, sleep, summarise } from './support/load.js';
 import { startWithProxiedDatabase } from './support/proxied-database-app.js';
 
 /**
@@ -75,14 +75,6 @@ async function embeddedRig(): Promise<Rig> {
       await proxy.open().catch(() => undefined);
       await app.close();
     },
-  };
-}
-
-function muteConsoleLog(): () => void {
-  const original = console.log;
-  console.log = () => undefined;
-  return () => {
-    console.log = original;
   };
 }
 

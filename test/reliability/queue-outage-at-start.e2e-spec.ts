@@ -19,9 +19,9 @@ const outages: { name: string; start(): Promise<{ app: TestApp; proxy: TcpProxy 
     ? [{
         name: 'Redis',
         async start() {
-          const proxy = await TcpProxy.start(REDIS_URL);
+          const proxy = await TcpProxy.start(REDIS_URL!);
           await proxy.close();
-          const app = await TestApp.start({ worker: false, queue: 'redis', env: { REDIS_URL: proxy.urlFor(REDIS_URL) } });
+          const app = await TestApp.start({ worker: false, queue: 'redis', env: { REDIS_URL: proxy.urlFor(REDIS_URL!) } });
           return { app, proxy };
         },
       }]

@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Queue } from 'bullmq';
-import { QUEUE_NAMES, QueueBackend, type QueueBackendSpec } from '#platform';
 import { createLot, isolatedBatch, passingResults, productWithEffectiveSpec } from '../support/fixtures.js';
-import { AppProcess, mapLimit, ProcessCluster, serviceEnv, stopAll, within } from '../support/processes.js';
+import { AppProcess, mapLimit, openQueues, ProcessCluster, serviceEnv, stopAll, within } from '../support/processes.js';
 import { eventually, TestApp, TestDatabase } from '../support/test-app.js';
 import { testEnv } from '../support/test-env.js';
 import { createUser, signIn, signInAs, type TestUser } from '../support/users.js';
@@ -140,7 +139,7 @@ describe(REAL ? REAL_TITLE : EMBEDDED_TITLE, () => {
   const apis: AppProcess[] = [];
   const workers: AppProcess[] = [];
   let env: Record<string, string>;
-  let backend: QueueBackend;
+  let queueClients: Awaited<ReturnType<typeof openQueues>> | undefined;
   let queues: Queue[] = [];
   let tech: TestUser & { token: string };
   let qaRelease: TestUser & { token: string };
@@ -161,23 +160,15 @@ describe(REAL ? REAL_TITLE : EMBEDDED_TITLE, () => {
     apis.push(started[0], started[1]);
     workers.push(started[2]);
     cluster = new ProcessCluster(() => apis.map((a) => a.baseUrl), config.databaseUrl!);
-    const spec: QueueBackendSpec = config.redisUrl
-      ? { kind: 'redis', url: config.redisUrl, prefix: config.queuePrefix }
-      : { kind: 'postgres', connection: { connectionString: config.databaseUrl!, schema: 'bullmq' }, label: 'test' };
-    backend = new QueueBackend(spec);
-    queues = QUEUE_NAMES.map((name) => backend.createQueue(name));
-    for (const q of queues) {
-      q.on('error', () => undefined);
-      await q.waitUntilReady();
-    }
+    queueClients = await openQueues(config);
+    queues = Object.values(queueClients.queues);
     timings.start = seconds(performance.now() - t0);
     log(`2 APIs + 1 worker ready in ${timings.start}`);
   }, 120_000);
 
   afterAll(async () => {
     await stopAll([...apis, ...workers]);
-    for (const q of queues) await q.close().catch(() => undefined);
-    await backend?.close();
+    await queueClients?.close();
     await cluster?.close();
     await database?.drop();
     log(`timings: ${JSON.stringify(timings)}`);

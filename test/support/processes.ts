@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { AppConfig } from '#platform';
+import type { Queue } from 'bullmq';
+import { type AppConfig, QUEUE_NAMES, QueueBackend, type QueueName } from '#platform';
 import type { HttpResult, TestApp } from './test-app.js';
 
 /** The repository root (dist/ is resolved from here, whatever the current directory). */
@@ -295,6 +296,31 @@ export class ProcessCluster {
   async close(): Promise<void> {
     await this.sql.end().catch(() => undefined);
   }
+}
+
+/**
+ * The test's own BullMQ clients on the queues the spawned processes use (same backend and
+ * prefix as the config), to read job counts and states, or pause a queue.
+ */
+export async function openQueues(config: AppConfig): Promise<{ queues: Record<QueueName, Queue>; close(): Promise<void> }> {
+  const backend = new QueueBackend(
+    config.redisUrl
+      ? { kind: 'redis', url: config.redisUrl, prefix: config.queuePrefix }
+      : { kind: 'postgres', connection: { connectionString: config.databaseUrl!, schema: 'bullmq' }, label: 'test' },
+  );
+  const queues = {} as Record<QueueName, Queue>;
+  for (const name of QUEUE_NAMES) {
+    queues[name] = backend.createQueue(name);
+    queues[name].on('error', () => undefined);
+    await queues[name].waitUntilReady();
+  }
+  return {
+    queues,
+    async close() {
+      for (const q of Object.values(queues)) await q.close().catch(() => undefined);
+      await backend.close();
+    },
+  };
 }
 
 /** Runs `work` over the items with at most `limit` in flight; the first failure is rethrown once all settle. */

@@ -17,6 +17,10 @@ export interface TestAppOptions {
   /** Which queue backend: default follows REDIS_URL; 'postgres' forces BullMQ's PostgreSQL backend. */
   queue?: QueueChoice;
   env?: Record<string, string>;
+  /** Use this existing PostgreSQL database as it is (e.g. one a backup was restored into); it is dropped on close. */
+  databaseUrl?: string;
+  /** Use this existing embedded data folder as it is (e.g. a restored copy); it is removed on close. */
+  dataDir?: string;
 }
 
 export interface HttpResult<T = any> {
@@ -40,6 +44,23 @@ export class TestDatabase {
     const redisUrl = queue === 'postgres' ? undefined : (options.env?.REDIS_URL || testEnv.redisUrl);
     if (queue === 'redis' && !redisUrl) throw new Error('REDIS_URL is not set');
     const baseEnv = { LOG_LEVEL: 'warn', OUTBOX_POLL_MS: '100', LOGIN_RATE_LIMIT_PER_MIN: '100000', VERIFY_RATE_LIMIT_PER_MIN: '100000', QUEUE_PREFIX: `t${suffix.replace(/_/g, '').slice(-12)}`, NODE_ENV: 'test', ...options.env };
+    if (options.databaseUrl) {
+      const existing = options.databaseUrl;
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exolot-t-'));
+      const config = loadConfig({ DATA_DIR: dataDir, ...baseEnv, DATABASE_URL: existing, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) });
+      return new TestDatabase(config, async () => {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        const drop = new pg.Client({ connectionString: withDatabase(existing, 'postgres') });
+        await drop.connect();
+        await drop.query(`DROP DATABASE IF EXISTS "${new URL(existing).pathname.slice(1)}" WITH (FORCE)`).catch(() => undefined);
+        await drop.end();
+      });
+    }
+    if (options.dataDir) {
+      const dir = options.dataDir;
+      const config = loadConfig({ ...baseEnv, DATA_DIR: dir, ...(queue === 'redis' && redisUrl ? { REDIS_URL: redisUrl } : {}) });
+      return new TestDatabase(config, async () => fs.rmSync(dir, { recursive: true, force: true }));
+    }
     if (testEnv.databaseUrl) {
       const name = `exolot_t_${suffix}`;
       const admin = new pg.Client({ connectionString: testEnv.databaseUrl });
@@ -117,10 +138,19 @@ export class TestApp {
     await this.app.get(OutboxRelay).drain();
   }
 
-  async close(): Promise<void> {
+  private stopped = false;
+
+  /** Stops the app and its database connections but keeps the database (to copy or dump it stopped). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     await this.sql.end().catch(() => undefined);
     await this.app.close();
     await this.endpoints.close();
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
     await this.database.drop();
   }
 }

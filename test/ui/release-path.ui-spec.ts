@@ -254,6 +254,7 @@ describe('the web app, harvest to clinic verification, in Chromium', () => {
     serials = await page.getByTestId('vials').locator('tbody tr td:first-child').allTextContents();
     expect(serials).toHaveLength(2);
     await page.getByRole('button', { name: /Print labels/ }).waitFor();
+    await page.getByTestId('label-preview').locator('img').waitFor();
     await tech.shot('tech-vials-and-labels');
 
     const site = await service.api<{ id: string }>('POST', '/storage/sites', techToken, { code: 'AMS-1', name: 'Amsterdam lab' });
@@ -309,11 +310,20 @@ describe('the web app, harvest to clinic verification, in Chromium', () => {
   });
 
   it('a clinic confirms receipt of its shipment and records use; the public page verifies the vial', async () => {
+    // The technician ships the second vial from the storage page: store it, create, pack by scanning, ship.
     const boxId = (await service.api<{ freezers: { racks: { boxes: { id: string }[] }[] }[] }[]>('GET', '/storage/sites', techToken))[0].freezers[0].racks[0].boxes[0].id;
     await service.api('POST', '/storage/store', techToken, { serial: serials[1], boxId, row: 1, col: 2 });
-    const shipment = await service.api<{ id: string }>('POST', '/shipments', techToken, { clinicId });
-    await service.api('POST', `/shipments/${shipment.id}/vials`, techToken, { serials: [serials[1]] });
-    await service.api('POST', `/shipments/${shipment.id}/ship`, techToken, {});
+    const page0 = tech.page;
+    await page0.goto('/lab/storage');
+    await page0.getByLabel('Clinic id').fill(clinicId);
+    await page0.getByRole('button', { name: 'Create shipment' }).click();
+    await page0.getByText(/Shipment SHP-\d{4}-\d{5} created/).waitFor();
+    await page0.getByLabel('Scan vial serials').fill(serials[1].toLowerCase());
+    await page0.getByRole('button', { name: 'Pack', exact: true }).click();
+    await page0.getByText(/1 vial packed into SHP-/).waitFor();
+    await page0.getByRole('button', { name: /^Ship SHP-/ }).click();
+    await page0.getByText(/SHP-\d{4}-\d{5} shipped\./).waitFor();
+    await tech.shot('tech-shipment-shipped');
 
     clinic = await open('clinic', { width: 390, height: 844 });
     const page = clinic.page;

@@ -1,6 +1,6 @@
 import { type ComponentType, lazy, type ReactNode, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { Layout } from './components/Layout';
 import { Loading } from './components/ui';
 import { AREAS, type AreaName, HOME, mayOpen, ROLE_LABELS } from './lib/areas';
@@ -48,9 +48,9 @@ function Forbidden({ area, role }: { area: AreaName; role: Role }) {
     <section className="forbidden" data-testid="forbidden">
       <h1>Not available for your role</h1>
       <p>
-        <strong>{AREAS[area].label}</strong> is for {who}. You are signed in as {ROLE_LABELS[role]}, so this page is not shown to you.
+        <strong>{AREAS[area].label}</strong> is for the {who} role. You are signed in as {ROLE_LABELS[role]}, so this page is not shown to you.
       </p>
-      <p><a href={HOME[role]}>Go to your start page</a></p>
+      <p><Link to={HOME[role]}>Go to your start page</Link></p>
     </section>
   );
 }
@@ -65,7 +65,7 @@ function NotFound() {
   return (
     <section>
       <h1>Page not found</h1>
-      <p>There is no page at this address. <a href="/">Go to the start page</a>.</p>
+      <p>There is no page at this address. <Link to="/">Go to the start page</Link>.</p>
     </section>
   );
 }

@@ -30,17 +30,31 @@ export class ColdChainJobs implements OnModuleInit, OnApplicationBootstrap {
     this.handlers.register('coldchain.scan', () => this.scan());
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     if (!this.isWorker()) return;
+    // Never block start-up on the queue backend: a worker must come up (and serve other queues)
+    // while Redis is restarting. The schedule is upserted in the background until it succeeds.
+    void this.ensureSchedule();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+  }
+
+  private stopped = false;
+
+  private async ensureSchedule(attempt = 1): Promise<void> {
+    if (this.stopped) return;
     try {
-      await this.queues.get('cold-chain').upsertJobScheduler(SCAN_SCHEDULER_ID, { every: this.config.coldChainScanMs }, {
+      await withTimeout(this.queues.get('cold-chain').upsertJobScheduler(SCAN_SCHEDULER_ID, { every: this.config.coldChainScanMs }, {
         name: 'coldchain.scan',
         data: {},
         opts: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
-      });
+      }), 5000);
     } catch (error) {
-      // The queue backend may be down at start; the next worker start (or restart) upserts it.
-      this.logger.warn({ err: (error as Error).message }, 'could not upsert the cold-chain scan schedule');
+      this.logger.warn({ err: (error as Error).message, attempt }, 'could not upsert the cold-chain scan schedule yet; retrying');
+      const retry = setTimeout(() => void this.ensureSchedule(attempt + 1), Math.min(30000, 1000 * 2 ** Math.min(attempt, 5)));
+      retry.unref();
     }
   }
 
@@ -78,4 +92,9 @@ export class ColdChainJobs implements OnModuleInit, OnApplicationBootstrap {
       return { enqueued: loggers.length };
     });
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([work, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); })]).finally(() => clearTimeout(timer));
 }

@@ -95,3 +95,15 @@ export function summarise(samples: Sample[]): Record<string, number> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const ms = (value: number) => `${Math.round(value)} ms`;
 export const report = (message: string) => process.stderr.write(`[faults] ${message}\n`);
+
+/**
+ * The in-process app's TypeORM prints every failed query with its parameters to console.log
+ * (a 2 MiB upload becomes megabytes of output): silenced for the part of a test that fails them on purpose.
+ */
+export function muteConsoleLog(): () => void {
+  const original = console.log;
+  console.log = () => undefined;
+  return () => {
+    console.log = original;
+  };
+}

@@ -66,7 +66,7 @@ export function NtaChart({ data, modeRange }: { data: NtaData; modeRange?: { min
     scales: { x: { time: false } },
     axes: [
       { ...AXIS, label: 'Particle size (nm)' },
-      { ...AXIS, label: 'Concentration (particles/mL per bin)', size: 70, values: (_u, vals) => vals.map((v) => (Math.abs(v) >= 1e4 ? v.toExponential(0) : String(v))) },
+      { ...AXIS, label: 'particles/mL per bin', size: 70, values: (_u, vals) => vals.map((v) => (Math.abs(v) >= 1e4 ? v.toExponential(0) : String(v))) },
     ],
     series: [{}, { label: 'Concentration', stroke: '#0b5cad', fill: 'rgba(11,92,173,0.18)', width: 2, points: { show: false } }],
     hooks: {

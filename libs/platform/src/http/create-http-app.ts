@@ -63,7 +63,7 @@ export async function createHttpApp(rootModule: unknown, logger: Logger, options
       sendProblem(error, request, reply);
     },
   } as never);
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { logger: new PinoNestLogger(logger), bufferLogs: false });
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, { logger: new PinoNestLogger(logger), bufferLogs: false, abortOnError: false });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request) => {
     if (request.url.length > MAX_URL_LENGTH) {

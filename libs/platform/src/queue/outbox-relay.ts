@@ -9,9 +9,10 @@ import { QueueRegistry } from './queue-registry.js';
 interface PendingRow { id: string; job_name: JobName; queue_name: string; dedupe_key: string; payload: unknown }
 
 /**
- * The longest a relay pass waits on the queue backend while it holds its claimed rows in an
- * open transaction. A queue that does not answer (never connected yet, a silent network) rolls
- * the pass back: the rows stay pending for the next pass, and the database session is freed.
+ * The longest a relay pass waits on the queue backend: for it to connect (before any rows are
+ * claimed) and for the jobs to be added (while the claimed rows are held in an open transaction).
+ * A queue that does not answer fails the pass, which rolls back: the rows stay pending for the
+ * next pass and the database session is freed.
  */
 export const RELAY_QUEUE_TIMEOUT_MS = 2000;
 

@@ -4,7 +4,7 @@ import { NtaChart } from '../../components/lazyCharts';
 import { Notice } from '../../components/ui';
 import { api } from '../../lib/api';
 import { ASSAYS, IMPORT_ASSAYS } from '../../lib/assays';
-import { num } from '../../lib/format';
+import { label, num } from '../../lib/format';
 import { useCommand } from '../../lib/hooks';
 import { PreviewVerdict, type DeriveContext } from './AssayFields';
 import type { BatchSpec } from './spec';
@@ -129,7 +129,7 @@ export function ImportPanel({ batch, spec, ctx, onDone }: { batch: BatchDetail; 
                   <thead><tr><th scope="col">Value</th><th scope="col">From the file</th></tr></thead>
                   <tbody>
                     {Object.entries(chosen.data).filter(([k]) => k !== 'sizeDistribution' && k !== 'targets').map(([k, v]) => (
-                      <tr key={k}><td>{ASSAYS.find((a) => a.assay === chosen.assay)?.fields.find((f) => f.name === k)?.label ?? k}</td><td>{Array.isArray(v) ? (v.length ? v.join('; ') : 'none') : num(v, ASSAYS.find((a) => a.assay === chosen.assay)?.fields.find((f) => f.name === k)?.unit)}</td></tr>
+                      <tr key={k}><td>{ASSAYS.find((a) => a.assay === chosen.assay)?.fields.find((f) => f.name === k)?.label ?? label(k)}</td><td>{Array.isArray(v) ? (v.length ? v.join('; ') : 'none') : num(v, ASSAYS.find((a) => a.assay === chosen.assay)?.fields.find((f) => f.name === k)?.unit)}</td></tr>
                     ))}
                     {Array.isArray(chosen.data.targets) ? (chosen.data.targets as { target: string; cq?: number; isReference: boolean }[]).map((t) => (
                       <tr key={t.target}><td>{t.target}{t.isReference ? ' (reference)' : ''}</td><td>{t.cq === undefined ? 'not detected' : `Cq ${t.cq}`}</td></tr>

@@ -47,7 +47,7 @@ export function Specifications() {
           </select>
         </label>
       </div>
-      {isQa && productId ? <NewDraft productId={productId} effective={effective} onDone={reload} /> : null}
+      {isQa && productId ? <NewDraft key={`${productId}:${effective?.id ?? 'none'}`} productId={productId} effective={effective} onDone={reload} /> : null}
       {versions.data && versions.data.length === 0 ? <Empty>No specification yet for this product.</Empty> : null}
       <div className="master-detail">
         <ul className="list" aria-label="Versions">
@@ -60,7 +60,7 @@ export function Specifications() {
             </li>
           ))}
         </ul>
-        {shown ? <SpecDetail key={shown} id={shown} isQa={isQa} effective={effective} onChanged={reload} /> : null}
+        {shown ? <SpecDetail key={`${shown}:${versions.data?.find((v) => v.id === shown)?.status ?? ''}`} id={shown} isQa={isQa} effective={effective} onChanged={reload} /> : null}
       </div>
     </section>
   );

@@ -1,7 +1,7 @@
-import { type FormEvent, useRef } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Field, FormErrors, ProblemAlert, Submit } from '../../components/forms';
 import { Empty, LoadError, Loading, Verdict } from '../../components/ui';
-import { api, download } from '../../lib/api';
+import { api, download, session } from '../../lib/api';
 import { date, label, num } from '../../lib/format';
 import { useApi, useCommand } from '../../lib/hooks';
 import type { BatchDetail } from './types';
@@ -50,6 +50,7 @@ export function VialsPanel({ batch, canEdit }: { batch: BatchDetail; canEdit: bo
           {fills.map((f, i) => <button key={f} type="button" className="btn" onClick={() => download(`/fills/${f}/labels.pdf`, `labels-${batch.lotNumber}-${i + 1}.pdf`).catch(() => undefined)}>Print labels, fill {i + 1} (PDF)</button>)}
         </div>
       ) : null}
+      {vials.data?.length ? <LabelPreview serial={vials.data[0].serial} /> : null}
       {vials.data?.length ? (
         <div className="table-wrap">
           <table data-testid="vials">
@@ -86,5 +87,43 @@ export function VialsPanel({ batch, canEdit }: { batch: BatchDetail; canEdit: bo
         </form>
       ) : null}
     </div>
+  );
+}
+
+interface LabelContent {
+  humanReadable: string;
+  digitalLink: string;
+  lines: string[];
+}
+
+/** The label of one vial as printed (GS1 DataMatrix PNG from the API) with its text lines. */
+function LabelPreview({ serial }: { serial: string }) {
+  const content = useApi<LabelContent>(`/vials/${serial}/label`);
+  const [src, setSrc] = useState<string>();
+  useEffect(() => {
+    let url: string | undefined;
+    const controller = new AbortController();
+    fetch(`/vials/${serial}/label.png`, { headers: { authorization: `Bearer ${session.token() ?? ''}` }, signal: controller.signal })
+      .then((res) => (res.ok ? res.blob() : Promise.reject(new Error(String(res.status)))))
+      .then((blob) => {
+        url = URL.createObjectURL(blob);
+        setSrc(url);
+      })
+      .catch(() => undefined);
+    return () => {
+      controller.abort();
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [serial]);
+  if (!content.data) return null;
+  return (
+    <figure className="label-preview card" data-testid="label-preview">
+      {src ? <img src={src} alt={`Label of vial ${serial}: ${content.data.humanReadable}`} /> : null}
+      <figcaption>
+        <strong>Label, vial {serial}</strong>
+        <ul className="plain small">{content.data.lines.map((l) => <li key={l}>{l}</li>)}</ul>
+        <code className="hash small">{content.data.humanReadable}</code>
+      </figcaption>
+    </figure>
   );
 }
