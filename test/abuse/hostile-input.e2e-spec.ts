@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { buildOpenApiDocument } from '#platform';
 import { multipartBody } from '../support/multipart.js';
 import { type HttpResult, TestApp } from '../support/test-app.js';
+import { testEnv } from '../support/test-env.js';
 import { contractProblems, DbWatch, type Snapshot } from './support/db-watch.js';
 import { hostileString, PATH_TRAVERSALS, toJsonText } from './support/hostile.js';
 import { type Operation, operationsOf, SchemaFuzzer } from './support/openapi-fuzz.js';
@@ -17,7 +18,8 @@ import { sample } from '../instrument-imports/expected-values.js';
  * Reproduce a failure with the seed it prints: FUZZ_SEED=<seed> (and FUZZ_RUNS=<n> for more runs).
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 6);
+/** Runs per route and caller: fewer on the embedded database (one PGlite session, slower), to keep the file near a minute. */
+const RUNS = Number(process.env.FUZZ_RUNS ?? (testEnv.databaseUrl ? 8 : 5));
 
 /** Refusals that by design count a failed password (lockout): they may touch users and, on the locking attempt, audit it. */
 const CREDENTIAL_REFUSALS = new Set(['auth.invalid_credentials', 'auth.locked']);

@@ -119,7 +119,7 @@ describe('SQL injection and path traversal', () => {
     const after = await watch.snapshot();
     last = after;
     const problems = contractProblems(res);
-    if (took > 3000) problems.push(`took ${Math.round(took)} ms (an injected pg_sleep?)`);
+    if (took > 4500) problems.push(`took ${Math.round(took)} ms (an injected pg_sleep(5)?)`);
     if (res.status >= 400) {
       const changed = DbWatch.changed(before, after).filter((t) => !(['auth.invalid_credentials', 'auth.locked'].includes(res.body?.code) && ['users', 'audit_events'].includes(t)));
       if (changed.length) problems.push(`refused ${res.status} ${res.body?.code} but changed ${changed.join(', ')}`);

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { hashPassword } from '#identity';
 import { EmbeddedPostgres } from '#platform';
 import { cellCultureHarvest, createLot, isolatedBatch, passingResults, productWithEffectiveSpec } from '../support/fixtures.js';
 import { multipartBody } from '../support/multipart.js';
@@ -10,6 +9,7 @@ import { eventually, type TestApp, TestDatabase } from '../support/test-app.js';
 import { testEnv } from '../support/test-env.js';
 import { signIn, signInAs, type TestUser } from '../support/users.js';
 import { Load, ms, report, summarise } from './support/load.js';
+import { type Credentials, seedUsers } from './support/seed-users.js';
 
 /**
  * Processes killed with SIGKILL (no shutdown hook runs) in the middle of their work.
@@ -260,7 +260,7 @@ function embeddedVariant(): void {
   let database: TestDatabase;
   let env: Record<string, string>;
   const spawned: AppProcess[] = [];
-  const users = { tech: { email: 'tech@faults.test', password: 'faults-tech-password-1' }, qa: { email: 'qa@faults.test', password: 'faults-qa-password-1' } };
+  let users: Record<'technician' | 'qa_manager', Credentials>;
 
   /** Direct access to the data folder while no process runs on it. */
   const withDatabase = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
@@ -283,11 +283,7 @@ function embeddedVariant(): void {
   beforeAll(async () => {
     database = await TestDatabase.create();
     env = serviceEnv(database.config, { OUTBOX_POLL_MS: '100', QUEUE_LOCK_MS: '2000' });
-    await withDatabase(async (client) => {
-      for (const [role, user] of [['technician', users.tech], ['qa_manager', users.qa]] as const) {
-        await client.query(`INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4)`, [user.email, `Faults ${role}`, role, await hashPassword(user.password)]);
-      }
-    });
+    users = await seedUsers(database.config, ['technician', 'qa_manager'] as const);
   }, 120_000);
 
   afterAll(async () => {
@@ -298,9 +294,9 @@ function embeddedVariant(): void {
   it('loses no acknowledged write, leaves no half record, and runs each gate once after a restart', async () => {
     let proc = await start('all-in-one');
     const target = { request: (method: string, url: string, options: object = {}) => httpRequest(proc.baseUrl, method, url, options), query: () => Promise.reject(new Error('no SQL while the process runs')) } as unknown as TestApp;
-    const tech = await signIn(target, users.tech);
-    const qa = await signIn(target, users.qa);
-    const qaUser = { ...users.qa, token: qa };
+    const tech = await signIn(target, users.technician);
+    const qa = await signIn(target, users.qa_manager);
+    const qaUser = { ...users.qa_manager, token: qa };
     const { productId } = await productWithEffectiveSpec(target, qaUser);
     const lotId = (await createLot(target, tech, {})).id;
     const bodies = passingResults();
