@@ -15,7 +15,7 @@ describe('embedded PostgreSQL (PGlite behind a loopback socket)', () => {
     db = new EmbeddedPostgres(dataDir);
     pool = new pg.Pool({ connectionString: await db.start(), max: 8 });
     await pool.query('CREATE TABLE t (id serial PRIMARY KEY, label text NOT NULL)');
-  }, 60000);
+  }, 180000); // a first boot of a new PGlite folder takes seconds, far more on a loaded 2-core machine
   afterAll(async () => {
     await pool?.end();
     await db?.stop();
@@ -56,5 +56,5 @@ describe('embedded PostgreSQL (PGlite behind a loopback socket)', () => {
     pool = new pg.Pool({ connectionString: await db.start(), max: 2 });
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM t`);
     expect(rows[0].n).toBe(5);
-  }, 60000);
+  }, 180000);
 });
