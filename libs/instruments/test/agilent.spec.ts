@@ -1,28 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { parseAgilentXml } from '../src/index.js';
 import { captureInstrumentError, fixture } from './helpers.js';
+import { TAPESTATION } from './verified-values.js';
 
-// Expected rows extracted independently with Python (gzip + xml.etree.ElementTree):
-// for each File/Samples/Sample: WellNumber, Comment, Concentration, RNA/RINe;
-// the unit is File/Assay/Units/ConcentrationUnit ("ng/µl").
-const TAPESTATION: [string, string, number, number | null][] = [
-  ['A1', 'Ladder', 132, null],
-  ['B1', 'rat kidney 0min 94°C', 363, 8.6],
-  ['C1', 'rat kidney 5min 94°C', 348, 6.9],
-  ['D1', 'rat kidney 5min 94°C', 319, 6.7],
-  ['E1', 'rat kidney 10min 94°C', 335, 5.0],
-  ['F1', 'rat kidney 10min 94°C', 335, 5.0],
-  ['G1', 'rat kidney 15min 94°C', 318, 3.2],
-  ['H1', 'Ladder', 105, 8.7],
-  ['A2', 'rat kidney 0min 94°C', 397, 8.8],
-  ['B2', 'rat kidney 0min 94°C', 399, 8.7],
-  ['C2', 'rat kidney 5min 94°C', 372, 7.0],
-  ['D2', 'rat kidney 5min 94°C', 379, 7.0],
-  ['E2', 'rat kidney 10min 94°C', 358, 5.0],
-  ['F2', 'rat kidney 10min 94°C', 344, 5.0],
-  ['G2', 'rat kidney 15min 94°C', 325, 3.2],
-  ['H2', 'rat kidney 15min 94°C', 349, 3.2],
-];
 
 describe('Agilent TapeStation / Bioanalyzer XML', () => {
   it('reads every sample of the gzipped TapeStation RNA export', () => {

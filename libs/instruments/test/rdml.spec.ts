@@ -1,20 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { parseRdml } from '../src/index.js';
 import { captureInstrumentError, fixture, makeZip } from './helpers.js';
+import { STEPONE_CQ } from './verified-values.js';
 
-// Expected values extracted independently with Python (zipfile + xml.etree.ElementTree, the
-// http://www.rdml.org namespace): version attribute, <target>/<sample> ids, and for every
-// <react> the <sample id>, each <data>'s <tar id> and <cq> text.
-const STEPONE_CQ: [string, string, number][] = [
-  ['A1', 'NTC_RNase P', 40.0], ['A2', 'NTC_RNase P', 40.0], ['A3', 'NTC_RNase P', 40.0],
-  ['A4', 'pop1_RNase P', 28.96287], ['A5', 'pop1_RNase P', 28.838797], ['A6', 'pop1_RNase P', 28.96972],
-  ['A7', 'pop2_RNase P', 27.976233], ['A8', 'pop2_RNase P', 27.968481], ['B1', 'pop2_RNase P', 27.931858],
-  ['B2', 'STD_RNase P_10000.0', 26.874498], ['B3', 'STD_RNase P_10000.0', 26.834158], ['B4', 'STD_RNase P_10000.0', 26.867296],
-  ['B5', 'STD_RNase P_5000.0', 27.843782], ['B6', 'STD_RNase P_5000.0', 27.907658], ['B7', 'STD_RNase P_5000.0', 27.931719],
-  ['B8', 'STD_RNase P_2500.0', 28.973732], ['C1', 'STD_RNase P_2500.0', 29.005375], ['C2', 'STD_RNase P_2500.0', 28.965023],
-  ['C3', 'STD_RNase P_1250.0', 29.93595], ['C4', 'STD_RNase P_1250.0', 29.9701], ['C5', 'STD_RNase P_1250.0', 30.050293],
-  ['C6', 'STD_RNase P_625.0', 31.05255], ['C7', 'STD_RNase P_625.0', 31.052055], ['C8', 'STD_RNase P_625.0', 31.035166],
-];
 
 const PLAIN_RDML = `<?xml version="1.0" encoding="UTF-8"?>
 <!-- exported by hand -->
