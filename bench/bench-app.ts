@@ -28,9 +28,10 @@ export class BenchApp {
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  static async start(): Promise<BenchApp> {
+  /** `settings` are extra configuration variables (e.g. a higher rate limit for a load test). */
+  static async start(settings: Record<string, string> = {}): Promise<BenchApp> {
     const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', QUEUE_PREFIX: `bench${suffix.replace(/_/g, '')}`.slice(0, 30) };
+    const env: Record<string, string> = { NODE_ENV: 'test', LOG_LEVEL: 'warn', QUEUE_PREFIX: `bench${suffix.replace(/_/g, '')}`.slice(0, 30), ...settings };
     const serverUrl = process.env.DATABASE_URL || undefined;
     let cleanup: () => Promise<void>;
     if (serverUrl) {

@@ -1,35 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Job } from 'bullmq';
 import pg from 'pg';
 import { JobHandlerRegistry, QueueBackend, QueueRegistry, WorkerHost } from '#platform';
 import { BenchApp } from './bench-app.js';
+import { isolatedBatch, lab, passingResults } from './lab-fixtures.js';
 import { type BenchSection, fixed, heading, percentile, ratio, runBounded, table } from './section.js';
 
 const BATCHES = Number(process.env.BENCH_GATE_BATCHES ?? 200);
 const CONCURRENCY = 20;
 const POLL_MS = 10;
 const WAIT_LIMIT_MS = 120_000;
-
-const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
-
-/** One passing result per assay of the default (MISEV) specification; the last one completes a batch. */
-function passingResults(): [route: string, body: Record<string, unknown>][] {
-  const performedAt = ago(30);
-  return [
-    ['nta', { performedAt, instrument: 'NanoSight NS300', data: { meanNm: 121.4, modeNm: 104.2, d10Nm: 78, d50Nm: 110, d90Nm: 198, concentrationPerMl: 3.1e11, dilutionFactor: 1000, videoCount: 5 } }],
-    ['em', { performedAt, data: { method: 'tem', morphology: 'cup_shaped', sizeRangeMinNm: 40, sizeRangeMaxNm: 160 } }],
-    ['western-blot', { performedAt, data: { markers: [{ marker: 'CD63', result: 'present', bandSizeKda: 53 }, { marker: 'TSG101', result: 'present', bandSizeKda: 44 }, { marker: 'calnexin', result: 'absent' }, { marker: 'CD9', result: 'present' }] } }],
-    ['facs', { performedAt, data: { marker: 'CD63', percentPositive: 78.5, isotypeControlPercent: 2.1 } }],
-    ['protein', { performedAt, data: { method: 'micro_bca', concentrationUgPerMl: 120 } }],
-    ['rna-isolation', { performedAt, data: { kitName: 'Total Exosome RNA and Protein Isolation', yieldNg: 350 } }],
-    ['bioanalyzer', { performedAt, data: { instrumentType: 'bioanalyzer', concentrationPgPerUl: 850, smallRnaFractionPercent: 62, smallRnaProfile: 'present' } }],
-    ['qpcr', { performedAt, data: { targets: [{ target: 'miR-16-5p', cq: 24.1, isReference: true }, { target: 'miR-21-5p', cq: 26.7, isReference: false }] } }],
-    ['sterility', { performedAt, data: { result: 'no_growth', method: 'USP <71>, 14 days' } }],
-    ['endotoxin', { performedAt, data: { euPerMl: 0.12, method: 'kinetic_chromogenic' } }],
-    ['mycoplasma', { performedAt, data: { result: 'negative', method: 'pcr' } }],
-  ];
-}
 
 interface Latencies { p50: number; p99: number; max: number; n: number; wallMs: number }
 
@@ -128,35 +108,15 @@ async function measure(backend: 'redis' | 'postgres'): Promise<BackendFigures> {
 
 /** A product with an effective specification, then BATCHES isolated batches with every result but the last. */
 async function prepare(app: BenchApp): Promise<{ tech: string; batches: string[] }> {
-  const qa = await app.signIn('qa_manager');
-  const tech = (await app.signIn('technician')).token;
-  const product = await app.expect(201, 'POST', '/products', { token: qa.token, json: { code: `GATE-${randomBytes(3).toString('hex').toUpperCase()}`, name: 'Bench exosome concentrate', shelfLifeDays: 365 } });
-  const draft = await app.expect(201, 'POST', `/products/${product.id}/specifications`, { token: qa.token, json: { fromTemplate: 'misev-default' } });
-  await app.expect(200, 'POST', `/specifications/${draft.id}/approve`, { token: qa.token, json: { password: qa.password } });
-  const reagent = await app.expect(201, 'POST', '/reagents', {
-    token: tech, json: { name: 'Total Exosome Isolation (from cell culture media)', manufacturer: 'Invitrogen', catalogueNumber: '4478359', kind: 'precipitation', intendedSource: 'cell_culture_media' },
-  });
-  const today = new Date();
-  const lot = await app.expect(201, 'POST', `/reagents/${reagent.id}/lots`, {
-    token: tech, json: { lotNumber: `GATE-${randomBytes(2).toString('hex')}`, expiryDate: `${today.getUTCFullYear() + 2}-12-31`, receivedDate: new Date(today.getTime() - 30 * 86400_000).toISOString().slice(0, 10) },
-  });
+  const bench = await lab(app, { codePrefix: 'GATE' });
   const results = passingResults().slice(0, -1);
   const batches: string[] = new Array(BATCHES);
   await runBounded(BATCHES, CONCURRENCY, async (i) => {
-    const batch = await app.expect(201, 'POST', '/batches', {
-      token: tech,
-      json: {
-        productId: product.id, sourceType: 'cell_culture_media', originClass: 'human_cell_derived', harvestedAt: ago(240),
-        cellCulture: { producingCellType: 'msc', sourceTissue: 'adipose', passageNumber: 4, confluencePercent: 85, cultureDays: 3, mediaVolumeMl: 500, evDepletedMedia: true },
-      },
-    });
-    await app.expect(201, 'POST', `/batches/${batch.id}/isolation/steps`, { token: tech, json: { stepType: 'pre_clearing_spin', performedAt: ago(180), parameters: { gForce: 2000, durationMinutes: 30, temperatureC: 4 } } });
-    await app.expect(201, 'POST', `/batches/${batch.id}/isolation/steps`, { token: tech, json: { stepType: 'precipitation', reagentLotId: lot.id, performedAt: ago(170), parameters: { sampleVolumeMl: 500, reagentVolumeMl: 250 } } });
-    await app.expect(200, 'POST', `/batches/${batch.id}/isolation/complete`, { token: tech, json: { yieldVolumeMl: 2 } });
-    for (const [route, body] of results) await app.expect(201, 'POST', `/batches/${batch.id}/results/${route}`, { token: tech, json: body });
-    batches[i] = batch.id;
+    const batchId = await isolatedBatch(app, bench);
+    for (const [route, body] of results) await app.expect(201, 'POST', `/batches/${batchId}/results/${route}`, { token: bench.tech, json: body });
+    batches[i] = batchId;
   });
-  return { tech, batches };
+  return { tech: bench.tech, batches };
 }
 
 /** Once the relay has handed every preparation row to the queue, removes those jobs (no worker has run yet). */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { BenchApp } from './bench-app.js';
+import { ago, isolatedBatch, lab } from './lab-fixtures.js';
 import { type BenchSection, fixed, heading, type LoadResult, loadRow, runBounded, table } from './section.js';
 
 const RESULTS = Number(process.env.BENCH_RESULTS ?? 500);
@@ -11,7 +12,6 @@ const CONCURRENCY = 8;
 const BATCHES = 8;
 const NTA_SAMPLE = fileURLToPath(new URL('../../libs/instruments/test/fixtures/nanosight_beads_nta3.2.csv', import.meta.url));
 
-const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 const ntaBody = () => ({
   performedAt: ago(5), instrument: 'NanoSight NS300',
   data: { meanNm: 121.4, modeNm: 104.2, d10Nm: 78, d50Nm: 110, d90Nm: 198, concentrationPerMl: 3.1e11, dilutionFactor: 1000, videoCount: 5 },
@@ -53,33 +53,10 @@ export const recordingSection: BenchSection = {
 };
 
 async function setUp(app: BenchApp): Promise<{ tech: string; batches: string[] }> {
-  const qa = await app.signIn('qa_manager');
-  const tech = (await app.signIn('technician')).token;
-  const product = await app.expect(201, 'POST', '/products', { token: qa.token, json: { code: `BENCH-${randomBytes(3).toString('hex').toUpperCase()}`, name: 'Bench exosome concentrate', shelfLifeDays: 365 } });
-  const draft = await app.expect(201, 'POST', `/products/${product.id}/specifications`, { token: qa.token, json: { fromTemplate: 'misev-default' } });
-  await app.expect(200, 'POST', `/specifications/${draft.id}/approve`, { token: qa.token, json: { password: qa.password } });
-  const reagent = await app.expect(201, 'POST', '/reagents', {
-    token: tech, json: { name: 'Total Exosome Isolation (from cell culture media)', manufacturer: 'Invitrogen', catalogueNumber: '4478359', kind: 'precipitation', intendedSource: 'cell_culture_media' },
-  });
-  const today = new Date();
-  const lot = await app.expect(201, 'POST', `/reagents/${reagent.id}/lots`, {
-    token: tech, json: { lotNumber: 'BENCH-1', expiryDate: `${today.getUTCFullYear() + 2}-12-31`, receivedDate: new Date(today.getTime() - 30 * 86400_000).toISOString().slice(0, 10) },
-  });
+  const bench = await lab(app, { codePrefix: 'BENCH' });
   const batches: string[] = [];
-  for (let b = 0; b < BATCHES; b++) {
-    const batch = await app.expect(201, 'POST', '/batches', {
-      token: tech,
-      json: {
-        productId: product.id, sourceType: 'cell_culture_media', originClass: 'human_cell_derived', harvestedAt: ago(120),
-        cellCulture: { producingCellType: 'msc', sourceTissue: 'adipose', passageNumber: 4, confluencePercent: 85, cultureDays: 3, mediaVolumeMl: 500, evDepletedMedia: true },
-      },
-    });
-    await app.expect(201, 'POST', `/batches/${batch.id}/isolation/steps`, { token: tech, json: { stepType: 'pre_clearing_spin', performedAt: ago(60), parameters: { gForce: 2000, durationMinutes: 30, temperatureC: 4 } } });
-    await app.expect(201, 'POST', `/batches/${batch.id}/isolation/steps`, { token: tech, json: { stepType: 'precipitation', reagentLotId: lot.id, performedAt: ago(50), parameters: { sampleVolumeMl: 500, reagentVolumeMl: 250 } } });
-    await app.expect(200, 'POST', `/batches/${batch.id}/isolation/complete`, { token: tech, json: { yieldVolumeMl: 2 } });
-    batches.push(batch.id);
-  }
-  return { tech, batches };
+  for (let b = 0; b < BATCHES; b++) batches.push(await isolatedBatch(app, bench));
+  return { tech: bench.tech, batches };
 }
 
 function importForm(): { payload: Buffer; headers: Record<string, string>; fileBytes: number } {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { coldChainSection } from './cold-chain.js';
 import { fcsSection } from './fcs-parse.js';
 import { gateLatencySection } from './gate-latency.js';
+import { lookupSection } from './lookup.js';
 import { recordingSection } from './result-recording.js';
 import { type BenchSection, fixed } from './section.js';
 
@@ -9,7 +10,7 @@ import { type BenchSection, fixed } from './section.js';
  * `npm run bench` runs every section; `npm run bench -- fcs recording` runs the named ones.
  * A new section is one file exporting a BenchSection, added to this list.
  */
-const SECTIONS: BenchSection[] = [fcsSection, recordingSection, coldChainSection, gateLatencySection];
+const SECTIONS: BenchSection[] = [fcsSection, recordingSection, coldChainSection, gateLatencySection, lookupSection];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

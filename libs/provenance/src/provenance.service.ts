@@ -39,13 +39,12 @@ export class ProvenanceService {
     if (!found) return this.answer(code, 'not_verified', 'unknown_code', null);
     const { lot, vial } = found;
     const today = new Date().toISOString().slice(0, 10);
-    const lotExpiry = await this.repo.lotExpiry(em, lot.batchId);
     const { verdict, reason } = decideVerdict(
-      { batchState: lot.state, recalled: !!lot.recalledAt, expiryDate: lotExpiry },
+      { batchState: lot.state, recalled: !!lot.recalledAt, expiryDate: lot.expiryDate },
       vial ? { status: vial.status, quarantined: vial.quarantined, recalled: !!vial.recalledAt, unresolvedExcursion: vial.unresolvedExcursion, expiryDate: vial.expiryDate } : null,
       today,
     );
-    return this.answer(code, verdict, reason, await this.facts(em, lot, vial, lotExpiry));
+    return this.answer(code, verdict, reason, this.facts(lot, vial));
   }
 
   /** Public key material for clinic systems that check the answers. */
@@ -78,10 +77,9 @@ export class ProvenanceService {
     return { lot, vial: null };
   }
 
-  private async facts(em: EntityManager, lot: LotRecord, vial: VialRecord | null, lotExpiry: string | null): Promise<Record<string, unknown>> {
+  private facts(lot: LotRecord, vial: VialRecord | null): Record<string, unknown> {
     const released = !!lot.releasedAt;
-    const results = released ? await this.repo.currentResults(em, lot.batchId) : [];
-    const stepTypes = await this.repo.isolationStepTypes(em, lot.batchId);
+    const results = released ? lot.results : [];
     const byAssay = new Map(results.map((r) => [r.assay, r]));
     const nta = byAssay.get('nta')?.data;
     const markers = (byAssay.get('western_blot')?.data.markers as { marker: string; result: string }[] | undefined) ?? [];
@@ -92,7 +90,7 @@ export class ProvenanceService {
       ...(vial ? { serial: vial.serial } : {}),
       origin: describeOrigin(lot.originClass, lot.sourceType, lot.harvestDetails),
       humanDerived,
-      isolationMethod: describeIsolation(stepTypes),
+      isolationMethod: describeIsolation(lot.stepTypes),
       characterization: results.map((r) => ({ test: ASSAY_NAMES[r.assay] ?? r.assay, passed: r.outcome === 'pass' })),
       keyFigures: released
         ? {
@@ -102,10 +100,10 @@ export class ProvenanceService {
           }
         : null,
       released: released ? { on: new Date(lot.releasedAt!).toISOString().slice(0, 10), by: 'Quality assurance manager (electronic signature)' } : null,
-      expiry: vial?.expiryDate ?? lotExpiry,
+      expiry: vial?.expiryDate ?? lot.expiryDate,
       storage: lot.storageInstructions,
       intendedUse: INTENDED_USE,
-      ...(vial ? { custody: (await this.repo.coarseCustody(em, vial.id)).map((c) => ({ event: c.event, on: new Date(c.at).toISOString().slice(0, 10) })) } : {}),
+      ...(vial ? { custody: vial.custody.map((c) => ({ event: c.event, on: new Date(c.at).toISOString().slice(0, 10) })) } : {}),
     };
   }
 
