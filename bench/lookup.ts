@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import pg from 'pg';
+import { ProvenanceRepository } from '#provenance';
 import { gtinCheckDigit } from '#storage';
 import { BenchApp } from './bench-app.js';
 import { type LoadFigures, runHttpLoad } from './http-load.js';
@@ -43,6 +44,7 @@ export const lookupSection: BenchSection = {
         const grown = performance.now();
         await growTo(app, world, size);
         console.log(`  ${size.toLocaleString('en-US')} vials (+ as many custody events) in place in ${fixed((performance.now() - grown) / 1000, 1)} s; ${await tableSizes(app)}`);
+        console.log(`  plans: ${await lookupPlans(app, world)}`);
         sizes.push(await measureAt(app, bare.url, world, size));
         if (size === LARGE) break;
       }
@@ -113,6 +115,26 @@ async function growTo(app: BenchApp, world: World, size: number): Promise<void> 
     await c.query('ANALYZE vials');
     await c.query('ANALYZE custody_events');
   });
+}
+
+/** What the lookup's own queries (taken from the repository, not copied) scan, from EXPLAIN: no sequential scan may appear. */
+async function lookupPlans(app: BenchApp, world: World): Promise<string> {
+  const statements: [string, unknown[]][] = [];
+  const recorder = { query: async (sql: string, params: unknown[]) => (statements.push([sql, params]), []) } as never;
+  const repo = new ProvenanceRepository();
+  await repo.vialBySerial(recorder, serialOf(1));
+  await repo.lotByNumber(recorder, world.lotNumber);
+  const scans = new Set<string>();
+  const walk = (node: Record<string, any>) => {
+    if (node['Index Name']) scans.add(`${node['Node Type']} using ${node['Index Name']}`);
+    else if (node['Relation Name']) scans.add(`${node['Node Type']} on ${node['Relation Name']}`);
+    for (const child of node.Plans ?? []) walk(child);
+  };
+  await app.withClient(async (c) => {
+    for (const [sql, params] of statements) walk((await c.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'][0].Plan);
+  });
+  const sequential = [...scans].filter((s) => s.startsWith('Seq Scan'));
+  return `${[...scans].sort().join('; ')}${sequential.length ? ` — WARNING: sequential scans: ${sequential.join(', ')}` : ''}`;
 }
 
 async function tableSizes(app: BenchApp): Promise<string> {
