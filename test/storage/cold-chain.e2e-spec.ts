@@ -52,6 +52,10 @@ describe('cold chain: readings, excursions, quarantine and signed dispositions',
     for (const authorization of [undefined, 'Logger lgk_' + 'x'.repeat(43), `Bearer ${tech.token}`]) {
       const refused = await app.request('POST', '/temperature-readings', { headers: authorization ? { authorization } : {}, body: { readings: good } });
       expect(refused.status).toBe(401);
+      expect(refused.body).toMatchObject({ code: 'auth.logger_key_invalid' });
+      // The key is checked before the body: without one, a malformed body tells nothing either.
+      const malformed = await app.request('POST', '/temperature-readings', { headers: authorization ? { authorization } : {}, body: { readings: 'lots' } });
+      expect([malformed.status, malformed.body.code]).toEqual([401, 'auth.logger_key_invalid']);
     }
     const rotated = await app.request('POST', `/loggers/${logger.id}/key`, { token: tech.token });
     expect((await pushReadings(app, logger.key, good)).status).toBe(401);

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
-import { type CommandContext, Ctx, Public, Roles, UuidPipe } from '#platform';
+import { type CommandContext, Ctx, CurrentMachine, type Machine, MachineKey, Roles, UuidPipe } from '#platform';
 import { DispositionDto, IngestReadingsDto, ListExcursionsQuery, ReadingsQuery, RegisterLoggerDto } from './cold-chain.dto.js';
 import { Excursions } from './excursions.service.js';
 import { ReadingIngestion } from './ingestion.service.js';
@@ -43,17 +43,16 @@ export class ColdChainController {
   }
 
   /**
-   * Loggers push readings here with their machine key (`Authorization: Logger <key>`), not a
-   * user session, so the route is public to the user guard and the key is checked in the
-   * service. Each reading is screened: refused ones are reported, valid ones kept; duplicates
-   * are stored once.
+   * Loggers push readings here with their machine key (`Authorization: Logger <key>`), never a
+   * user session: the access guard checks the key before the body is even validated. Each
+   * reading is screened: refused ones are reported, valid ones kept; duplicates are stored once.
    */
   @Post('temperature-readings')
   @HttpCode(200)
-  @Public()
+  @MachineKey('logger')
   @ApiHeader({ name: 'authorization', description: 'Logger <key>', required: true })
-  ingest(@Headers('authorization') authorization: string | undefined, @Body() dto: IngestReadingsDto) {
-    return this.ingestion.ingest(authorization, dto.readings);
+  ingest(@CurrentMachine() logger: Machine, @Body() dto: IngestReadingsDto) {
+    return this.ingestion.ingest(logger, dto.readings);
   }
 
   @Get('excursions')

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError, Outbox, TransactionRunner } from '#platform';
+import { MachineAuthenticators } from '#identity';
+import { DomainError, type Machine, Outbox, TransactionRunner } from '#platform';
 import { hashLoggerKey, loggerKeyFrom, sameDigest } from './logger-keys.js';
 import { type RefusedReading, screenReadings } from './reading-rules.js';
 
@@ -24,24 +25,30 @@ const UNAUTHENTICATED = () => new DomainError('auth.logger_key_invalid', 'Send t
  * Detection is enqueued through the outbox in the same transaction.
  */
 @Injectable()
-export class ReadingIngestion {
+export class ReadingIngestion implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
     private readonly outbox: Outbox,
+    private readonly machines: MachineAuthenticators,
   ) {}
 
-  async authenticate(authorization: unknown): Promise<{ id: string; code: string }> {
+  /** The access guard checks logger keys on MachineKey('logger') routes before anything else runs. */
+  onModuleInit(): void {
+    this.machines.register('logger', (authorization) => this.authenticate(authorization));
+  }
+
+  async authenticate(authorization: unknown): Promise<Machine> {
     const key = loggerKeyFrom(authorization);
     if (!key) throw UNAUTHENTICATED();
     const digest = hashLoggerKey(key);
     const [logger] = await this.dataSource.query(`SELECT id, code, key_hash AS "keyHash", active FROM temperature_loggers WHERE key_hash = $1`, [digest]);
     if (!logger || !logger.active || !sameDigest(digest, logger.keyHash)) throw UNAUTHENTICATED();
-    return { id: logger.id, code: logger.code };
+    return { kind: 'logger', id: logger.id, code: logger.code };
   }
 
-  async ingest(authorization: unknown, readings: unknown[]): Promise<IngestReport> {
-    const logger = await this.authenticate(authorization);
+  /** Stores a logger's readings; `logger` was authenticated by the access guard. */
+  async ingest(logger: Machine, readings: unknown[]): Promise<IngestReport> {
     const { valid, refused } = screenReadings(readings, logger, Date.now());
     let stored = 0;
     if (valid.length > 0) {

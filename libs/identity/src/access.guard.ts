@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest, DomainError } from '#platform';
+import { MachineAuthenticators } from './machine-authenticators.js';
 import { Sessions } from './sessions.service.js';
 
 /** Reads the access rule of a route: the handler's, else its controller's; none means none. */
@@ -16,8 +17,8 @@ export function bearerToken(request: AuthenticatedRequest): string | null {
 }
 
 /**
- * The global guard: default deny. A route must declare Public(), AnyRole() or Roles(...);
- * otherwise nobody may call it. Signed-in callers are resolved from their session on every
+ * The global guard: default deny. A route must declare Public(), AnyRole(), Roles(...) or
+ * MachineKey(...); otherwise nobody may call it. Signed-in callers are resolved from their session on every
  * request, so a role change, deactivation or logout takes effect at once.
  */
 @Injectable()
@@ -25,6 +26,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: Sessions,
+    private readonly machines: MachineAuthenticators,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -34,6 +36,10 @@ export class AccessGuard implements CanActivate {
     }
     if (rule.kind === 'public') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (rule.kind === 'machine') {
+      request.machine = await this.machines.authenticate(rule.machine, request.headers.authorization);
+      return true;
+    }
     const token = bearerToken(request);
     const actor = token ? await this.sessions.resolve(token) : null;
     if (!actor) throw new DomainError('auth.unauthenticated', 'Sign in first: the request has no valid session token (missing, expired or signed out).');

@@ -6,6 +6,7 @@ import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { ClinicAdministration } from './clinics.service.js';
 import { Credentials } from './credentials.service.js';
+import { MachineAuthenticators } from './machine-authenticators.js';
 import { Sessions } from './sessions.service.js';
 import { UserAdministration } from './user-administration.service.js';
 import { ClinicsController, UsersController } from './users.controller.js';
@@ -14,7 +15,7 @@ import { ClinicsController, UsersController } from './users.controller.js';
 @Global()
 @Module({
   controllers: [AuthController, UsersController, ClinicsController],
-  providers: [Credentials, Sessions, AuthService, UserAdministration, ClinicAdministration, AdminBootstrap, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [Credentials, Sessions, UserAdministration, ClinicAdministration, AdminBootstrap],
+  providers: [Credentials, Sessions, MachineAuthenticators, AuthService, UserAdministration, ClinicAdministration, AdminBootstrap, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [Credentials, Sessions, MachineAuthenticators, UserAdministration, ClinicAdministration, AdminBootstrap],
 })
 export class IdentityModule {}

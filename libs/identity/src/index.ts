@@ -5,6 +5,7 @@ export * from './auth.service.js';
 export * from './clinics.service.js';
 export * from './credentials.service.js';
 export * from './identity.module.js';
+export * from './machine-authenticators.js';
 export * from './passwords.js';
 export * from './sessions.service.js';
 export * from './user-administration.service.js';

@@ -28,7 +28,16 @@ export function isSystemActor(actor: Actor): boolean {
 }
 
 export const ACCESS_RULE = 'exolot:access';
-export type AccessRule = { kind: 'public' } | { kind: 'roles'; roles: Role[] } | { kind: 'authenticated' };
+export const MACHINE_KINDS = ['logger'] as const;
+export type MachineKind = (typeof MACHINE_KINDS)[number];
+export type AccessRule = { kind: 'public' } | { kind: 'roles'; roles: Role[] } | { kind: 'authenticated' } | { kind: 'machine'; machine: MachineKind };
+
+/** A device that authenticates with its own key (never a person, never a session). */
+export interface Machine {
+  kind: MachineKind;
+  id: string;
+  code: string;
+}
 
 /** The roles that may call a route. A route without a rule is refused (default deny). */
 export const Roles = (...roles: Role[]) => SetMetadata(ACCESS_RULE, { kind: 'roles', roles } satisfies AccessRule);
@@ -36,8 +45,17 @@ export const Roles = (...roles: Role[]) => SetMetadata(ACCESS_RULE, { kind: 'rol
 export const Public = () => SetMetadata(ACCESS_RULE, { kind: 'public' } satisfies AccessRule);
 /** Any signed-in user, whatever their role (own account, sign-out). */
 export const AnyRole = () => SetMetadata(ACCESS_RULE, { kind: 'authenticated' } satisfies AccessRule);
+/** Only a device of this kind with a valid key (e.g. `Authorization: Logger <key>`); user sessions are refused. */
+export const MachineKey = (machine: MachineKind) => SetMetadata(ACCESS_RULE, { kind: 'machine', machine } satisfies AccessRule);
 
-export type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
+export type AuthenticatedRequest = FastifyRequest & { actor?: Actor; machine?: Machine };
+
+/** The device the access guard authenticated on a MachineKey route. */
+export const CurrentMachine = createParamDecorator((_: unknown, context: ExecutionContext): Machine => {
+  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (!request.machine) throw new Error('CurrentMachine used on a route without a MachineKey rule');
+  return request.machine;
+});
 
 export const Ctx = createParamDecorator((_: unknown, context: ExecutionContext): CommandContext => {
   const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
