@@ -100,6 +100,29 @@ describe('audit trail: append-only, reviewable, exportable, tamper-evident', () 
     }
   });
 
+  it('stores a change only with its audit events: when they cannot be written, the change is rolled back', async () => {
+    // Fault injection in this test's own database: audit inserts carrying this reason fail.
+    await app.query(`CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.reason = 'refuse-this-audit' THEN RAISE EXCEPTION 'audit refused by the test'; END IF; RETURN NEW; END $$`);
+    await app.query(`CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_audit()`);
+    try {
+      const before = (await app.query(`SELECT display_name FROM users WHERE id = $1`, [userId]))[0].display_name;
+      const eventsBefore = (await app.query(`SELECT count(*)::int AS n FROM audit_events`))[0].n;
+      const res = await app.request('PATCH', `/users/${userId}`, { token: admin, body: { displayName: 'Never Stored', reason: 'refuse-this-audit' } });
+      expect(res.status).toBe(500);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.raw).not.toMatch(/audit refused by the test|audit_events/);
+      expect((await app.query(`SELECT display_name FROM users WHERE id = $1`, [userId]))[0].display_name).toBe(before);
+      expect((await app.query(`SELECT count(*)::int AS n FROM audit_events`))[0].n).toBe(eventsBefore);
+    } finally {
+      await app.query(`DROP TRIGGER test_refuse_audit ON audit_events`);
+      await app.query(`DROP FUNCTION test_refuse_audit()`);
+    }
+    const res = await app.request('PATCH', `/users/${userId}`, { token: admin, body: { displayName: 'Tess Technician', reason: 'audit works again' } });
+    expect(res.status).toBe(200);
+    expect((await app.request('GET', '/audit/verify', { token: qa })).body).toMatchObject({ valid: true });
+  });
+
   it('verifies the hash chain, and finds an edited event by its sequence number', async () => {
     const clean = await app.request('GET', '/audit/verify', { token: qa });
     const [{ n }] = await app.query(`SELECT count(*)::int AS n FROM audit_events`);

@@ -5,6 +5,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 export interface Tx {
   readonly em: EntityManager;
   afterCommit(hook: () => void): void;
+  /**
+   * Work that must be in the transaction but as late as possible: it runs after the command's
+   * own work, just before COMMIT, in registration order (the audit trail flushes here, so the
+   * chain's lock is held only for the commit).
+   */
+  beforeCommit(hook: () => Promise<void>): void;
 }
 
 /**
@@ -17,7 +23,12 @@ export class TransactionRunner {
 
   async run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const hooks: (() => void)[] = [];
-    const result = await this.dataSource.transaction(async (em) => work({ em, afterCommit: (hook) => hooks.push(hook) }));
+    const result = await this.dataSource.transaction(async (em) => {
+      const lastly: (() => Promise<void>)[] = [];
+      const value = await work({ em, afterCommit: (hook) => hooks.push(hook), beforeCommit: (hook) => lastly.push(hook) });
+      for (const hook of lastly) await hook();
+      return value;
+    });
     for (const hook of hooks) {
       try {
         hook();
