@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { type ExecutionContext, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer, Reflector } from '@nestjs/core';
-import { AccessGuard, accessRuleOf, hashSessionToken, Sessions } from '#identity';
+import { AccessGuard, accessRuleOf, hashSessionToken, MachineAuthenticators, Sessions } from '#identity';
 import { type AccessRule, buildOpenApiDocument, ROLES, type Role, statusForCode } from '#platform';
 import { TestApp } from '../support/test-app.js';
 import { createUser } from '../support/users.js';
@@ -29,6 +29,7 @@ const SENSITIVE: [string, string, Partial<Record<Caller, Expect>>][] = [
   ['POST', '/users/:id/unlock', staffOnly],
   ['GET', '/clinics', staffOnly],
   ['POST', '/clinics', staffOnly],
+  ['GET', '/clinics/directory', { anonymous: 401, technician: 'allowed', qa_manager: 'allowed', admin: 'allowed', clinic: 403 }],
   ['GET', '/audit', review],
   ['GET', '/audit/verify', review],
   ['GET', '/audit/export.csv', review],
@@ -75,6 +76,8 @@ function registeredRoutes(app: TestApp): Route[] {
 
 function expected(rule: AccessRule, caller: Caller): Expect {
   if (rule.kind === 'public') return 'allowed';
+  // A device route takes only its device key: no user session opens it, whatever the role.
+  if (rule.kind === 'machine') return 401;
   if (caller === 'anonymous') return 401;
   if (rule.kind === 'authenticated') return 'allowed';
   return rule.roles.includes(caller) ? 'allowed' : 403;
@@ -131,7 +134,7 @@ describe('route access matrix', () => {
         const res = await call(route, caller);
         const want = expected(route.rule!, caller);
         const got: Expect | number = res.status === 401 || res.status === 403 ? res.status : 'allowed';
-        const code = want === 401 ? 'auth.unauthenticated' : want === 403 ? 'auth.forbidden' : undefined;
+        const code = route.rule!.kind === 'machine' ? `auth.${route.rule!.machine}_key_invalid` : want === 401 ? 'auth.unauthenticated' : want === 403 ? 'auth.forbidden' : undefined;
         if (got !== want || (code && res.body.code !== code)) mismatches.push(`${route.method} ${route.path} as ${caller}: expected ${want}, got ${res.status} ${res.body?.code ?? ''}`);
       }
     }
@@ -158,7 +161,7 @@ describe('route access matrix', () => {
     class Unruled {
       handler(): void {}
     }
-    const guard = new AccessGuard(new Reflector(), app.app.get(Sessions));
+    const guard = new AccessGuard(new Reflector(), app.app.get(Sessions), app.app.get(MachineAuthenticators));
     const token = await tokenFor('admin');
     for (const headers of [{}, { authorization: `Bearer ${token}` }]) {
       const context = { getType: () => 'http', getHandler: () => Unruled.prototype.handler, getClass: () => Unruled, switchToHttp: () => ({ getRequest: () => ({ headers }) }) } as unknown as ExecutionContext;

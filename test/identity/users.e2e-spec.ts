@@ -101,6 +101,20 @@ describe('user and clinic administration', () => {
     expect(role).toBe('admin');
   });
 
+  it('lets lab staff read the clinic directory (organisation fields only); clinic users get 403, anonymous 401', async () => {
+    const clinic = await createClinic(app, { name: 'Directory Clinic' });
+    for (const role of ['technician', 'qa_manager', 'admin'] as const) {
+      const res = await app.request('GET', '/clinics/directory', { token: await signIn(app, role) });
+      expect({ role, status: res.status }).toEqual({ role, status: 200 });
+      expect(res.body).toEqual(expect.arrayContaining([{ id: clinic.id, code: clinic.code, name: 'Directory Clinic', country: 'NL', active: true }]));
+      for (const entry of res.body) expect(Object.keys(entry).sort()).toEqual(['active', 'code', 'country', 'id', 'name']);
+    }
+    const asClinic = await app.request('GET', '/clinics/directory', { token: await signIn(app, 'clinic') });
+    expect({ status: asClinic.status, code: asClinic.body.code }).toEqual({ status: 403, code: 'auth.forbidden' });
+    const anonymous = await app.request('GET', '/clinics/directory');
+    expect({ status: anonymous.status, code: anonymous.body.code }).toEqual({ status: 401, code: 'auth.unauthenticated' });
+  });
+
   it('lets no one but an admin manage users and clinics', async () => {
     const target = await createUser(app, { role: 'technician' });
     const calls: [string, string, unknown?][] = [

@@ -6,8 +6,10 @@ import { launchChromium, Service, Session } from './harness.js';
  * The whole path through the web app, as people click it: QA signs a specification effective;
  * a technician records a harvest, isolation and every result (NTA by file import, one
  * correction); QA signs the release (after a wrong password); the technician fills vials and
- * stores one by scanning its serial; a clinic receives a shipment and records use; anyone
- * verifies a vial on the public page; roles cannot open each other's pages.
+ * stores one by scanning its serial and ships one to a clinic chosen from the clinic directory;
+ * the clinic receives it and records use; anyone verifies a vial on the public page; QA
+ * quarantines the released batch and lifts the hold with a signature; an admin changes a user's
+ * role and deactivates and reactivates the account; roles cannot open each other's pages.
  */
 const ADMIN = { email: 'ui-admin@exolot.test', password: 'ui-admin-password-1' };
 const PASSWORD = 'ui-user-password-1';
@@ -15,6 +17,7 @@ const USERS = {
   tech: { email: 'tech@ui.exolot.test', displayName: 'Tina Technician', role: 'technician' },
   qa: { email: 'qa@ui.exolot.test', displayName: 'Quinn QA', role: 'qa_manager' },
   clinic: { email: 'clinic@ui.exolot.test', displayName: 'Clara Clinic', role: 'clinic' },
+  mover: { email: 'mover@ui.exolot.test', displayName: 'Morgan Mover', role: 'technician' },
 } as const;
 const NTA_FILE = 'libs/instruments/test/fixtures/nanosight_beads_nta3.2.csv';
 
@@ -61,6 +64,8 @@ describe('the web app, harvest to clinic verification, in Chromium', () => {
     browser = await launchChromium();
     adminToken = await service.login(ADMIN.email, ADMIN.password);
     clinicId = (await service.api<{ id: string }>('POST', '/clinics', adminToken, { code: 'CLN-UI-01', name: 'Canal Skin Clinic', country: 'NL' })).id;
+    // A second clinic, so that choosing from the directory matters.
+    await service.api('POST', '/clinics', adminToken, { code: 'CLN-UI-02', name: 'Harbour Dermatology', country: 'BE' });
     for (const u of Object.values(USERS)) {
       await service.api('POST', '/users', adminToken, { ...u, password: PASSWORD, ...(u.role === 'clinic' ? { clinicId } : {}) });
     }
@@ -315,9 +320,21 @@ describe('the web app, harvest to clinic verification, in Chromium', () => {
     await service.api('POST', '/storage/store', techToken, { serial: serials[1], boxId, row: 1, col: 2 });
     const page0 = tech.page;
     await page0.goto('/lab/storage');
-    await page0.getByLabel('Clinic id').fill(clinicId);
+    // The clinic comes from the directory (GET /clinics/directory), not a typed id.
+    const clinicSelect = page0.getByLabel('Clinic', { exact: true });
+    await clinicSelect.locator('option', { hasText: 'CLN-UI-02' }).waitFor({ state: 'attached' });
+    expect(await clinicSelect.locator('option').allTextContents()).toEqual(['— choose a clinic —', 'CLN-UI-01 — Canal Skin Clinic (NL)', 'CLN-UI-02 — Harbour Dermatology (BE)']);
+    // None chosen: the API's field error lands under the select.
+    await page0.getByRole('button', { name: 'Create shipment' }).click();
+    await page0.locator('.field.has-error').filter({ hasText: 'Clinic' }).getByRole('alert').waitFor();
+    await expect(clinicSelect.getAttribute('aria-invalid')).resolves.toBe('true');
+    await clinicSelect.selectOption({ label: 'CLN-UI-01 — Canal Skin Clinic (NL)' });
+    await tech.shot('tech-shipment-choose-clinic');
     await page0.getByRole('button', { name: 'Create shipment' }).click();
     await page0.getByText(/Shipment SHP-\d{4}-\d{5} created/).waitFor();
+    await page0.getByRole('heading', { name: /^SHP-\d{4}-\d{5} to Canal Skin Clinic$/ }).waitFor();
+    const created = await service.api<{ items: { clinicId: string; status: string }[] }>('GET', '/shipments?status=packing', techToken);
+    expect(created.items.map((i) => i.clinicId)).toEqual([clinicId]);
     await page0.getByLabel('Scan vial serials').fill(serials[1].toLowerCase());
     await page0.getByRole('button', { name: 'Pack', exact: true }).click();
     await page0.getByText(/1 vial packed into SHP-/).waitFor();
@@ -342,6 +359,101 @@ describe('the web app, harvest to clinic verification, in Chromium', () => {
     await visitor.page.locator('#out .verdict').waitFor();
     expect(await visitor.page.locator('#out .verdict').textContent()).toContain('Verified');
     await visitor.shot('public-verify-phone');
+  });
+
+  it('QA quarantines the released batch from the batch page (a too-short reason refused on the form), then lifts the hold with a signature', async () => {
+    const page = qa.page;
+    await page.goto(`/lab/batches/${batchId}`);
+    await page.locator('h1', { hasText: `Batch ${batchNumber}` }).waitFor();
+    expect(await page.getByRole('button', { name: 'Lift quarantine…' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Quarantine…', exact: true }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.getByLabel('Reason for the quarantine').fill('no');
+    await dialog.getByRole('button', { name: 'Quarantine the batch' }).click();
+    // The API's 400 names the field: its message shows under the reason, and nothing changed.
+    await dialog.locator('.field.has-error').filter({ hasText: 'Reason for the quarantine' }).getByRole('alert').waitFor();
+    await expect(dialog.locator('.alert-error').first().textContent()).resolves.toContain('Not quarantined');
+    expect(await batchState()).toBe('released');
+    await qa.shot('qa-quarantine-reason-refused');
+    await dialog.getByLabel('Reason for the quarantine').fill('Customer complaint CC-0042: turbidity reported at the clinic');
+    await dialog.getByRole('button', { name: 'Quarantine the batch' }).click();
+    await page.getByText(`Batch ${batchNumber} quarantined.`).waitFor();
+    await page.locator('h1 .state-quarantined').waitFor();
+    await page.getByTestId('quarantine-notice').getByText(/Customer complaint CC-0042/).waitFor();
+    expect(await batchState()).toBe('quarantined');
+    expect(await page.getByRole('button', { name: 'Quarantine…', exact: true }).count()).toBe(0);
+    await qa.shot('qa-batch-quarantined');
+    // A technician sees the hold but has no quarantine actions.
+    await tech.page.goto(`/lab/batches/${batchId}`);
+    await tech.page.getByTestId('quarantine-notice').waitFor();
+    expect(await tech.page.getByRole('button', { name: /quarantine/i }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Lift quarantine…' }).click();
+    await expect(dialog.getByTestId('signature-meaning').textContent()).resolves.toBe('Reviewed');
+    await dialog.getByLabel('Reason for lifting the quarantine').fill('Complaint investigated: retained sample clear, no deviation');
+    await dialog.getByLabel('Your password').fill('not-my-password');
+    await dialog.getByRole('button', { name: 'Sign: Reviewed' }).click();
+    await dialog.locator('.alert-error').getByText(/password is not correct/).waitFor();
+    expect(await batchState()).toBe('quarantined');
+    await dialog.getByLabel('Your password').fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Sign: Reviewed' }).click();
+    await page.getByText(`Quarantine of ${batchNumber} lifted.`).waitFor();
+    await page.locator('h1 .state-released').waitFor();
+    expect(await page.getByTestId('quarantine-notice').count()).toBe(0);
+    expect(await batchState()).toBe('released');
+    await page.getByRole('button', { name: 'Quarantine…', exact: true }).waitFor();
+    await qa.shot('qa-batch-quarantine-lifted');
+    const signatures = await service.api<{ items: { meaning: string; reason: string }[] }>('GET', `/signatures?recordType=batch_quarantine&recordId=${batchId}`, techToken);
+    expect(signatures.items.map((x) => [x.meaning, x.reason])).toEqual([['reviewed', 'Complaint investigated: retained sample clear, no deviation']]);
+  });
+
+  it('an admin changes a user\'s role (a clinic without a clinic refused on the form), deactivates and reactivates; the next sign-in lands on the new role\'s area', async () => {
+    const admin = await open('admin');
+    const page = admin.page;
+    const row = page.locator(`tr[data-email="${USERS.mover.email}"]`);
+    await expect(row.getByTestId('role').textContent()).resolves.toBe('Technician');
+    await row.getByRole('button', { name: `Edit ${USERS.mover.displayName}` }).click();
+    const dialog = page.locator('dialog[open]');
+    // The clinic role without a clinic: the API's field error lands under the clinic select.
+    await dialog.getByLabel('Role').selectOption('clinic');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.locator('.field.has-error').filter({ hasText: 'Clinic' }).getByText('A clinic user must belong to a clinic.').waitFor();
+    await admin.shot('admin-edit-user-refused');
+    await dialog.getByLabel('Role').selectOption('qa_manager');
+    expect(await dialog.getByLabel('Clinic', { exact: true }).count()).toBe(0);
+    await dialog.getByLabel('Reason for the change').fill('Moved to the QA team');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText(`${USERS.mover.displayName}: role QA manager.`).waitFor();
+    // The list reloads after the change: the row shows the new role.
+    await row.locator('[data-testid="role"]', { hasText: /^QA manager$/ }).waitFor();
+    await admin.shot('admin-user-role-changed');
+
+    await row.getByRole('button', { name: `Edit ${USERS.mover.displayName}` }).click();
+    await dialog.getByLabel('Account active').uncheck();
+    await dialog.getByLabel('Reason for the change').fill('On leave');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText(`${USERS.mover.displayName}: deactivated.`).waitFor();
+    await row.getByTestId('status').locator('[data-verdict="fail"]', { hasText: 'Inactive' }).waitFor();
+    await expect(service.login(USERS.mover.email, PASSWORD)).rejects.toThrow(/401/);
+    await row.getByRole('button', { name: `Edit ${USERS.mover.displayName}` }).click();
+    await dialog.getByLabel('Account active').check();
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText(`${USERS.mover.displayName}: reactivated.`).waitFor();
+    await row.getByTestId('status').locator('[data-verdict="pass"]', { hasText: 'Active' }).waitFor();
+
+    const moverId = (await service.api<{ items: { id: string; email: string }[] }>('GET', '/users?limit=200', adminToken)).items.find((u) => u.email === USERS.mover.email)!.id;
+    const audit = await service.api<{ items: { action: string; after: Record<string, unknown>; reason: string | null }[] }>('GET', `/audit?entityType=user&entityId=${moverId}&order=asc`, adminToken);
+    expect(audit.items.filter((e) => e.action !== 'user.created').map((e) => [e.action, e.after, e.reason])).toEqual([
+      ['user.updated', { role: 'qa_manager' }, 'Moved to the QA team'],
+      ['user.deactivated', { active: false }, 'On leave'],
+      ['user.reactivated', { active: true }, null],
+    ]);
+
+    const mover = await open('mover');
+    await mover.page.waitForURL(/\/qa\/release$/);
+    await mover.page.getByRole('heading', { name: 'Release queue' }).waitFor();
+    expect(await mover.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New harvest' }).count()).toBe(0);
+    await mover.shot('moved-user-lands-on-qa');
   });
 
   it('a role cannot reach another role\'s pages, and sign-out ends the session', async () => {

@@ -13,6 +13,9 @@ export interface ClinicView {
   createdAt: string;
 }
 
+/** What lab staff see of a clinic to address a shipment: the organisation, nothing else. */
+export type ClinicDirectoryEntry = Pick<ClinicView, 'id' | 'code' | 'name' | 'country' | 'active'>;
+
 const CLINIC_COLUMNS = `id, code, name, country, active, created_at AS "createdAt"`;
 
 /** The clinics that receive product; each clinic user belongs to one. */
@@ -26,6 +29,11 @@ export class ClinicAdministration {
 
   list(): Promise<ClinicView[]> {
     return this.dataSource.query(`SELECT ${CLINIC_COLUMNS} FROM clinics ORDER BY code`);
+  }
+
+  /** Every clinic by code, with only the directory fields (no audit dates, no users). */
+  directory(): Promise<ClinicDirectoryEntry[]> {
+    return this.dataSource.query(`SELECT id, code, name, country, active FROM clinics ORDER BY code`);
   }
 
   async create(ctx: CommandContext, dto: CreateClinicDto): Promise<ClinicView> {

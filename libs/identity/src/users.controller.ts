@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { type CommandContext, Ctx, Roles, UuidPipe } from '#platform';
 import { ClinicAdministration } from './clinics.service.js';
 import { UserAdministration } from './user-administration.service.js';
-import { CreateClinicDto, CreateUserDto, ListUsersQuery, UnlockUserDto, UpdateUserDto } from './users.dto.js';
+import { ClinicDirectoryEntryDto, CreateClinicDto, CreateUserDto, ListUsersQuery, UnlockUserDto, UpdateUserDto } from './users.dto.js';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -51,6 +51,14 @@ export class ClinicsController {
   @Get()
   list() {
     return this.clinics.list();
+  }
+
+  /** The clinic directory for lab staff choosing a shipment's destination: id, code, name, country, active only. */
+  @Get('directory')
+  @Roles('admin', 'technician', 'qa_manager')
+  @ApiOkResponse({ type: [ClinicDirectoryEntryDto] })
+  directory() {
+    return this.clinics.directory();
   }
 
   @Post()

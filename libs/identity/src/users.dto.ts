@@ -65,3 +65,21 @@ export class CreateClinicDto {
   @ApiPropertyOptional({ example: 'NL', description: 'ISO 3166-1 alpha-2' }) @IsOptional() @Matches(/^[A-Z]{2}$/, { message: 'country must be a two-letter ISO code' })
   country?: string;
 }
+
+/** A clinic as lab staff see it in the directory (choosing where a shipment goes). */
+export class ClinicDirectoryEntryDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'CLN-AMS-01' })
+  code: string;
+
+  @ApiProperty({ example: 'Amsterdam Skin Clinic' })
+  name: string;
+
+  @ApiProperty({ example: 'NL', nullable: true, type: String })
+  country: string | null;
+
+  @ApiProperty({ description: 'Only an active clinic can receive a shipment or have users' })
+  active: boolean;
+}

@@ -1,5 +1,7 @@
-import { type FormEvent, useRef, useState } from 'react';
-import { Field, FormErrors, formBody, ProblemAlert, Submit } from '../../components/forms';
+import { useState } from 'react';
+import { CommandForm } from '../../components/CommandForm';
+import { FormDialog } from '../../components/FormDialog';
+import { Field } from '../../components/forms';
 import { LoadError, Loading, Notice, PageHeader, Verdict } from '../../components/ui';
 import { api, type Page, type Role } from '../../lib/api';
 import { ROLE_LABELS } from '../../lib/areas';
@@ -26,16 +28,17 @@ interface Clinic {
   active: boolean;
 }
 
-/** Accounts and clinics: create, change role, deactivate, unlock (each with a reason for the audit trail). */
+/** Accounts and clinics: create, edit (name, role, clinic, active; with a reason for the audit trail), unlock. */
 export function Users() {
   useDocumentTitle('Users and clinics');
   const users = useApi<Page<User>>('/users?limit=200');
   const clinics = useApi<Clinic[]>('/clinics');
   const [flash, setFlash] = useState<string>();
+  const [editing, setEditing] = useState<User>();
   const clinicName = (id: string | null) => clinics.data?.find((c) => c.id === id)?.name ?? '—';
-  const act = useCommand(async (path: string, body: Record<string, unknown>, method: 'post' | 'patch', done: string) => {
-    await (method === 'post' ? api.post(path, body) : api.patch(path, body));
-    setFlash(done);
+  const unlock = useCommand(async (u: User) => {
+    await api.post(`/users/${u.id}/unlock`, { reason: 'Unlocked by an administrator' });
+    setFlash(`${u.displayName} unlocked.`);
     users.reload();
     return true;
   });
@@ -43,25 +46,25 @@ export function Users() {
     <section>
       <PageHeader title="Users and clinics" sub="Administrators manage accounts; they do no lab work and sign nothing." />
       {flash ? <Notice tone="success">{flash}</Notice> : null}
-      <LoadError error={users.error ?? act.error} onRetry={users.reload} />
+      <LoadError error={users.error ?? unlock.error} onRetry={users.reload} />
       {!users.data && !users.error ? <Loading what="users" /> : null}
       {users.data ? (
         <div className="table-wrap">
-          <table>
+          <table data-testid="users">
             <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Clinic</th><th scope="col">Status</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
             <tbody>
               {users.data.items.map((u) => {
                 const locked = u.lockedUntil && new Date(u.lockedUntil) > new Date();
                 return (
-                  <tr key={u.id}>
+                  <tr key={u.id} data-email={u.email}>
                     <td>{u.displayName}</td>
                     <td>{u.email}</td>
-                    <td>{ROLE_LABELS[u.role]}</td>
+                    <td data-testid="role">{ROLE_LABELS[u.role]}</td>
                     <td>{u.role === 'clinic' ? clinicName(u.clinicId) : '—'}</td>
-                    <td>{!u.active ? <Verdict value="fail">Inactive</Verdict> : locked ? <Verdict value="warn">Locked until {dateTime(u.lockedUntil)}</Verdict> : <Verdict value="pass">Active</Verdict>}</td>
+                    <td data-testid="status">{!u.active ? <Verdict value="fail">Inactive</Verdict> : locked ? <Verdict value="warn">Locked until {dateTime(u.lockedUntil)}</Verdict> : <Verdict value="pass">Active</Verdict>}</td>
                     <td className="button-row">
-                      {locked ? <button type="button" className="btn btn-small" onClick={() => act.execute(`/users/${u.id}/unlock`, { reason: 'Unlocked by an administrator' }, 'post', `${u.displayName} unlocked.`)}>Unlock</button> : null}
-                      <button type="button" className="btn btn-small" onClick={() => act.execute(`/users/${u.id}`, { active: !u.active, reason: u.active ? 'Deactivated by an administrator' : 'Reactivated by an administrator' }, 'patch', `${u.displayName} ${u.active ? 'deactivated' : 'reactivated'}.`)}>{u.active ? 'Deactivate' : 'Reactivate'}</button>
+                      {locked ? <button type="button" className="btn btn-small" onClick={() => unlock.execute(u)}>Unlock</button> : null}
+                      <button type="button" className="btn btn-small" aria-label={`Edit ${u.displayName}`} onClick={() => setEditing(u)}>Edit…</button>
                     </td>
                   </tr>
                 );
@@ -70,9 +73,14 @@ export function Users() {
           </table>
         </div>
       ) : null}
+      <EditUserDialog user={editing} clinics={clinics.data ?? []} onClose={() => setEditing(undefined)} onDone={(m) => { setFlash(m); users.reload(); }} />
       <div className="two-col">
         <NewUser clinics={clinics.data ?? []} onDone={(m) => { setFlash(m); users.reload(); }} />
-        <NewClinic onDone={(m) => { setFlash(m); clinics.reload(); }} />
+        <CommandForm id="new-clinic" title="Add a clinic" submitLabel="Add clinic" send={(body) => api.post<Clinic>('/clinics', body)} onSaved={(c) => { setFlash(`Clinic ${c.name} added.`); clinics.reload(); }}>
+          <Field name="code" label="Code" required placeholder="CLN-AMS-01" />
+          <Field name="name" label="Name" required />
+          <Field name="country" label="Country (ISO code)" placeholder="NL" />
+        </CommandForm>
       </div>
       <h2>Clinics</h2>
       <ul className="plain">{clinics.data?.map((c) => <li key={c.id}><strong>{c.code}</strong> {c.name} {c.country ? `(${c.country})` : ''}</li>)}</ul>
@@ -80,57 +88,58 @@ export function Users() {
   );
 }
 
+const ROLE_OPTIONS = (Object.keys(ROLE_LABELS) as Role[]).map((r) => ({ value: r, label: ROLE_LABELS[r] }));
+const clinicOptions = (clinics: Clinic[]) => clinics.filter((c) => c.active).map((c) => ({ value: c.id, label: `${c.code} — ${c.name}` }));
+
 function NewUser({ clinics, onDone }: { clinics: Clinic[]; onDone: (m: string) => void }) {
-  const formRef = useRef<HTMLFormElement>(null);
   const [role, setRole] = useState('technician');
-  const { execute, pending, error } = useCommand((body: Record<string, unknown>) => api.post<User>('/users', body));
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const u = await execute(formBody(form));
-    if (u) {
-      form.reset();
-      onDone(`Account created for ${u.displayName}.`);
-    }
-  }
   return (
-    <form ref={formRef} onSubmit={submit} noValidate className="card" aria-labelledby="new-user">
-      <h2 id="new-user">Create an account</h2>
-      <FormErrors error={error}>
-        <ProblemAlert error={error} form={formRef.current} />
-        <Field name="displayName" label="Printed name" required hint="Shown on audit entries and signatures" />
-        <Field name="email" label="E-mail" kind="email" required autoComplete="off" />
-        <Field name="role" label="Role" kind="select" required defaultValue="technician" onChange={setRole} options={(Object.keys(ROLE_LABELS) as Role[]).map((r) => ({ value: r, label: ROLE_LABELS[r] }))} />
-        {role === 'clinic' ? <Field name="clinicId" label="Clinic" kind="select" required options={clinics.map((c) => ({ value: c.id, label: `${c.code} — ${c.name}` }))} /> : null}
-        <Field name="password" label="Initial password" kind="password" required autoComplete="new-password" hint="At least 12 characters; the user should change it" />
-      </FormErrors>
-      <Submit pending={pending}>Create account</Submit>
-    </form>
+    <CommandForm id="new-user" title="Create an account" submitLabel="Create account" send={(body) => api.post<User>('/users', body)} onSaved={(u) => { setRole('technician'); onDone(`Account created for ${u.displayName}.`); }}>
+      <Field name="displayName" label="Printed name" required hint="Shown on audit entries and signatures" />
+      <Field name="email" label="E-mail" kind="email" required autoComplete="off" />
+      <Field name="role" label="Role" kind="select" required defaultValue="technician" onChange={setRole} options={ROLE_OPTIONS} />
+      {role === 'clinic' ? <Field name="clinicId" label="Clinic" kind="select" required options={clinicOptions(clinics)} /> : null}
+      <Field name="password" label="Initial password" kind="password" required autoComplete="new-password" hint="At least 12 characters; the user should change it" />
+    </CommandForm>
   );
 }
 
-function NewClinic({ onDone }: { onDone: (m: string) => void }) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const { execute, pending, error } = useCommand((body: Record<string, unknown>) => api.post<Clinic>('/clinics', body));
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const c = await execute(formBody(form));
-    if (c) {
-      form.reset();
-      onDone(`Clinic ${c.name} added.`);
-    }
-  }
+/**
+ * Changes an account: printed name, role (a clinic user needs a clinic; leaving the clinic role
+ * detaches it), active. Deactivation ends the user's sessions at once; a role change applies to
+ * their next request. The API refuses leaving no active admin (shown in the dialog).
+ */
+function EditUserDialog({ user, clinics, onClose, onDone }: { user: User | undefined; clinics: Clinic[]; onClose: () => void; onDone: (m: string) => void }) {
   return (
-    <form ref={formRef} onSubmit={submit} noValidate className="card" aria-labelledby="new-clinic">
-      <h2 id="new-clinic">Add a clinic</h2>
-      <FormErrors error={error}>
-        <ProblemAlert error={error} form={formRef.current} />
-        <Field name="code" label="Code" required placeholder="CLN-AMS-01" />
-        <Field name="name" label="Name" required />
-        <Field name="country" label="Country (ISO code)" placeholder="NL" />
-      </FormErrors>
-      <Submit pending={pending}>Add clinic</Submit>
-    </form>
+    <FormDialog open={!!user} title={`Edit ${user?.displayName ?? ''}`} onClose={onClose} submitLabel="Save changes"
+      intro={user ? <p className="muted">{user.email} · every change is recorded in the audit trail with its reason.</p> : null}
+      onSubmit={async (body) => {
+        const after = await api.patch<User>(`/users/${user!.id}`, body);
+        onDone(describeChange(user!, after));
+      }}>
+      {user ? <EditUserFields key={user.id} user={user} clinics={clinics} /> : null}
+    </FormDialog>
   );
+}
+
+function EditUserFields({ user, clinics }: { user: User; clinics: Clinic[] }) {
+  const [role, setRole] = useState<string>(user.role);
+  return (
+    <>
+      <Field name="displayName" label="Printed name" required defaultValue={user.displayName} />
+      <Field name="role" label="Role" kind="select" required defaultValue={user.role} onChange={setRole} options={ROLE_OPTIONS} />
+      {role === 'clinic' ? <Field name="clinicId" label="Clinic" kind="select" required defaultValue={user.clinicId ?? undefined} options={clinicOptions(clinics)} /> : null}
+      <Field name="active" label="Account active" kind="checkbox" defaultChecked={user.active} hint="A deactivated account cannot sign in; its sessions end at once." />
+      <Field name="reason" label="Reason for the change" kind="textarea" hint="Recorded in the audit trail" />
+    </>
+  );
+}
+
+function describeChange(before: User, after: User): string {
+  const parts: string[] = [];
+  if (before.role !== after.role) parts.push(`role ${ROLE_LABELS[after.role]}`);
+  if (before.clinicId !== after.clinicId && after.clinicId) parts.push('clinic changed');
+  if (before.displayName !== after.displayName) parts.push(`name ${after.displayName}`);
+  if (before.active !== after.active) parts.push(after.active ? 'reactivated' : 'deactivated');
+  return parts.length ? `${after.displayName}: ${parts.join(', ')}.` : `${after.displayName}: nothing changed.`;
 }

@@ -8,6 +8,7 @@ import { AREAS } from '../../lib/areas';
 import { useAuth } from '../../lib/auth';
 import { ASSAY_LABELS, dateTime, label, num, STATE_LABELS, WAITING_FOR } from '../../lib/format';
 import { useApi, useDocumentTitle } from '../../lib/hooks';
+import { QuarantineActions, QuarantineNotice } from '../qa/QuarantineActions';
 import { IsolationPanel } from './IsolationPanel';
 import { ResultsPanel } from './ResultsPanel';
 import { VialsPanel } from './VialsPanel';
@@ -75,8 +76,10 @@ export function BatchPage() {
       >
         {b.state === 'released' ? <button type="button" className="btn" onClick={() => download(`/batches/${b.id}/certificate`, `CoA-${b.lotNumber ?? b.batchNumber}.pdf`).catch((e) => setFlash(e.message))}>Download CoA (PDF)</button> : null}
         {user?.role === 'qa_manager' && b.state === 'release_pending' ? <Link className="btn btn-primary" to={`/qa/release/${b.id}`}>Review for release</Link> : null}
+        {user?.role === 'qa_manager' ? <QuarantineActions batch={b} onChanged={refresh} /> : null}
       </PageHeader>
       {flash ? <Notice tone="success">{flash}</Notice> : null}
+      <QuarantineNotice batch={b} />
       <StageStepper state={b.state} />
       <p className="waiting-banner"><strong>Waiting for:</strong> {WAITING_FOR[b.state] ?? '—'}</p>
       <div className="tabs" role="tablist" aria-label="Batch sections">

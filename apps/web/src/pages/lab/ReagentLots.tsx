@@ -1,11 +1,12 @@
-import { type FormEvent, useMemo, useRef, useState } from 'react';
-import { Field, FormErrors, formBody, ProblemAlert, Submit } from '../../components/forms';
+import { useMemo, useState } from 'react';
+import { CommandForm } from '../../components/CommandForm';
+import { Field } from '../../components/forms';
 import { SignatureDialog } from '../../components/SignatureDialog';
 import { Empty, LoadError, Loading, Notice, PageHeader, Verdict } from '../../components/ui';
 import { api } from '../../lib/api';
 import { useAuth } from '../../lib/auth';
 import { date, label } from '../../lib/format';
-import { useApi, useCommand, useDocumentTitle } from '../../lib/hooks';
+import { useApi, useDocumentTitle } from '../../lib/hooks';
 import type { Reagent, ReagentLot } from './types';
 
 const SOON_DAYS = 60;
@@ -83,57 +84,25 @@ export function RecallLotDialog({ lot, onClose, onDone }: { lot: ReagentLot | un
 }
 
 function NewLot({ reagents, onDone }: { reagents: Reagent[]; onDone: (m: string) => void }) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const { execute, pending, error } = useCommand((reagentId: string, body: Record<string, unknown>) => api.post<ReagentLot>(`/reagents/${reagentId}/lots`, body));
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const { reagentId, ...body } = formBody(form);
-    const lot = await execute(String(reagentId ?? ''), body);
-    if (lot) {
-      form.reset();
-      onDone(`Lot ${lot.lotNumber} received.`);
-    }
-  }
   return (
-    <form ref={formRef} onSubmit={submit} noValidate className="card" aria-labelledby="new-lot">
-      <h2 id="new-lot">Receive a lot</h2>
-      <FormErrors error={error}>
-        <ProblemAlert error={error} form={formRef.current} />
-        <Field name="reagentId" label="Reagent" kind="select" required options={reagents.map((r) => ({ value: r.id, label: `${r.name} (${r.manufacturer} ${r.catalogueNumber})` }))} />
-        <Field name="lotNumber" label="Lot number" required />
-        <Field name="expiryDate" label="Expiry date" kind="date" required />
-        <Field name="receivedDate" label="Received" kind="date" required defaultValue={new Date().toISOString().slice(0, 10)} />
-      </FormErrors>
-      <Submit pending={pending}>Add lot</Submit>
-    </form>
+    <CommandForm id="new-lot" title="Receive a lot" submitLabel="Add lot" send={({ reagentId, ...body }) => api.post<ReagentLot>(`/reagents/${String(reagentId ?? '')}/lots`, body)}
+      onSaved={(lot) => onDone(`Lot ${lot.lotNumber} received.`)}>
+      <Field name="reagentId" label="Reagent" kind="select" required options={reagents.map((r) => ({ value: r.id, label: `${r.name} (${r.manufacturer} ${r.catalogueNumber})` }))} />
+      <Field name="lotNumber" label="Lot number" required />
+      <Field name="expiryDate" label="Expiry date" kind="date" required />
+      <Field name="receivedDate" label="Received" kind="date" required defaultValue={new Date().toISOString().slice(0, 10)} />
+    </CommandForm>
   );
 }
 
 function NewReagent({ onDone }: { onDone: (m: string) => void }) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const { execute, pending, error } = useCommand((body: Record<string, unknown>) => api.post<Reagent>('/reagents', body));
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const r = await execute(formBody(form));
-    if (r) {
-      form.reset();
-      onDone(`Reagent ${r.name} added.`);
-    }
-  }
   return (
-    <form ref={formRef} onSubmit={submit} noValidate className="card" aria-labelledby="new-reagent">
-      <h2 id="new-reagent">Add a reagent</h2>
-      <FormErrors error={error}>
-        <ProblemAlert error={error} form={formRef.current} />
-        <Field name="name" label="Name" required placeholder="Total Exosome Isolation (from serum)" />
-        <Field name="manufacturer" label="Manufacturer" required />
-        <Field name="catalogueNumber" label="Catalogue number" required />
-        <Field name="kind" label="Kind" kind="select" required options={['precipitation', 'buffer', 'sec_column', 'tff_membrane', 'rna_kit', 'other']} />
-        <Field name="intendedSource" label="Made for" kind="select" required options={[{ value: 'cell_culture_media', label: label('cell_culture_media') }, { value: 'serum', label: 'Serum' }, { value: 'any', label: 'Any source' }]} />
-      </FormErrors>
-      <Submit pending={pending}>Add reagent</Submit>
-    </form>
+    <CommandForm id="new-reagent" title="Add a reagent" submitLabel="Add reagent" send={(body) => api.post<Reagent>('/reagents', body)} onSaved={(r) => onDone(`Reagent ${r.name} added.`)}>
+      <Field name="name" label="Name" required placeholder="Total Exosome Isolation (from serum)" />
+      <Field name="manufacturer" label="Manufacturer" required />
+      <Field name="catalogueNumber" label="Catalogue number" required />
+      <Field name="kind" label="Kind" kind="select" required options={['precipitation', 'buffer', 'sec_column', 'tff_membrane', 'rna_kit', 'other']} />
+      <Field name="intendedSource" label="Made for" kind="select" required options={[{ value: 'cell_culture_media', label: label('cell_culture_media') }, { value: 'serum', label: 'Serum' }, { value: 'any', label: 'Any source' }]} />
+    </CommandForm>
   );
 }

@@ -11,6 +11,7 @@ import { AREAS, batchPath } from '../../lib/areas';
 import { ASSAY_LABELS, dateTime, label, num } from '../../lib/format';
 import { useApi, useDocumentTitle } from '../../lib/hooks';
 import type { AssayResult, BatchDetail, Checklist } from '../lab/types';
+import { QuarantineActions, QuarantineNotice } from './QuarantineActions';
 
 interface Decision {
   decision: 'approved' | 'rejected';
@@ -31,6 +32,7 @@ export function Review() {
   const decision = useApi<Decision>(batch.data && ['released', 'rejected'].includes(batch.data.state) ? `/batches/${id}/release` : null);
   const [dialog, setDialog] = useState<'approve' | 'reject' | null>(null);
   const [done, setDone] = useState<Decision>();
+  const [flash, setFlash] = useState<string>();
   const b = batch.data;
   useDocumentTitle(b ? `Review ${b.batchNumber}` : 'Review');
   if (batch.error) return <LoadError error={batch.error} onRetry={batch.reload} />;
@@ -53,7 +55,10 @@ export function Review() {
             <button type="button" className="btn btn-danger" onClick={() => setDialog('reject')}>Reject…</button>
           </>
         ) : null}
+        <QuarantineActions batch={b} onChanged={(m) => { setFlash(m); refresh(); }} />
       </PageHeader>
+      {flash ? <Notice tone="success">{flash}</Notice> : null}
+      <QuarantineNotice batch={b} />
       <StageStepper state={b.state} />
       {decided ? (
         <Notice tone={decided.decision === 'approved' ? 'success' : 'warn'}>

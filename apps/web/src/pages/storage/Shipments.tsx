@@ -1,4 +1,5 @@
-import { type FormEvent, useMemo, useRef, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
+import { CommandForm } from '../../components/CommandForm';
 import { Field, FormErrors, ProblemAlert, Submit } from '../../components/forms';
 import { TemperatureChart } from '../../components/lazyCharts';
 import { Empty, Facts, LoadError, Loading, Verdict } from '../../components/ui';
@@ -25,30 +26,16 @@ export interface Shipment {
 
 interface Logger { id: string; code: string; kind: string; active: boolean }
 
+/** An entry of the clinic directory (GET /clinics/directory). */
+interface ClinicEntry { id: string; code: string; name: string; country: string | null; active: boolean }
+
 /** Shipments from the lab: create, pack by scanning serials, ship; the logger's temperature on the way. */
 export function Shipments({ canEdit, onChanged }: { canEdit: boolean; onChanged: (m: string) => void }) {
   const list = useApi<Page<Shipment>>('/shipments?limit=100');
   const loggers = useApi<Logger[]>('/loggers');
+  const clinics = useApi<ClinicEntry[]>(canEdit ? '/clinics/directory' : null);
   const [selected, setSelected] = useState<string>();
-  const formRef = useRef<HTMLFormElement>(null);
-  const create = useCommand((body: Record<string, unknown>) => api.post<Shipment>('/shipments', body));
-  const clinics = useMemo(() => [...new Map((list.data?.items ?? []).map((s) => [s.clinicId, s.clinicName])).entries()], [list.data]);
   const shown = selected ?? list.data?.items[0]?.id;
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = new FormData(form);
-    const body: Record<string, unknown> = { clinicId: String(data.get('clinicId') ?? '').trim() };
-    const loggerId = String(data.get('loggerId') ?? '');
-    if (loggerId) body.loggerId = loggerId;
-    const s = await create.execute(body);
-    if (s) {
-      form.reset();
-      setSelected(s.id);
-      list.reload();
-      onChanged(`Shipment ${s.number} created: scan the vials to pack.`);
-    }
-  }
   return (
     <section aria-labelledby="shipments-title">
       <h2 id="shipments-title">Shipments</h2>
@@ -68,17 +55,16 @@ export function Shipments({ canEdit, onChanged }: { canEdit: boolean; onChanged:
         {shown ? <ShipmentDetail key={shown} id={shown} canEdit={canEdit} onChanged={(m) => { list.reload(); onChanged(m); }} /> : null}
       </div>
       {canEdit ? (
-        <form ref={formRef} onSubmit={submit} noValidate className="card" aria-labelledby="new-shipment">
-          <h3 id="new-shipment">New shipment</h3>
-          <FormErrors error={create.error}>
-            <ProblemAlert error={create.error} form={formRef.current} />
-            <div className="form-grid">
-              <Field name="clinicId" label="Clinic id" required hint={clinics.length ? `Known: ${clinics.map(([id, name]) => `${name} = ${id}`).join('; ')}` : 'The clinic account id (from the administrator)'} />
-              <Field name="loggerId" label="Shipping logger" kind="select" options={(loggers.data ?? []).filter((l) => l.kind === 'shipping' && l.active).map((l) => ({ value: l.id, label: l.code }))} placeholder="— none —" />
-            </div>
-          </FormErrors>
-          <Submit pending={create.pending}>Create shipment</Submit>
-        </form>
+        <CommandForm id="new-shipment" level={3} title="New shipment" submitLabel="Create shipment" send={(body) => api.post<Shipment>('/shipments', body)}
+          onSaved={(s) => { setSelected(s.id); list.reload(); onChanged(`Shipment ${s.number} created: scan the vials to pack.`); }}>
+          <LoadError error={clinics.error} onRetry={clinics.reload} />
+          <div className="form-grid">
+            <Field name="clinicId" label="Clinic" kind="select" required className="field-wide" placeholder={clinics.data ? '— choose a clinic —' : 'Loading clinics…'}
+              options={(clinics.data ?? []).filter((c) => c.active).map((c) => ({ value: c.id, label: `${c.code} — ${c.name}${c.country ? ` (${c.country})` : ''}` }))}
+              hint={clinics.data && !clinics.data.some((c) => c.active) ? 'No active clinic yet: an administrator adds clinics.' : undefined} />
+            <Field name="loggerId" label="Shipping logger" kind="select" options={(loggers.data ?? []).filter((l) => l.kind === 'shipping' && l.active).map((l) => ({ value: l.id, label: l.code }))} placeholder="— none —" />
+          </div>
+        </CommandForm>
       ) : null}
     </section>
   );
