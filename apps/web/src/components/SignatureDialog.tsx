@@ -4,11 +4,12 @@ import { useAuth } from '../lib/auth';
 import { FormDialog } from './FormDialog';
 import { Field } from './forms';
 
+/** The same meanings and wording as the server's libs/signatures/src/meanings.ts (what the signature records). */
 export const MEANINGS = {
   approved_for_release: 'Approved for release',
   rejected: 'Rejected',
   approved_specification: 'Specification approved',
-  investigation_closed: 'OOS investigation closed',
+  oos_investigation_closed: 'OOS investigation closed',
   excursion_disposition: 'Excursion disposition',
   recall: 'Recall',
   reviewed: 'Reviewed',

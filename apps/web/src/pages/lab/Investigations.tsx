@@ -86,7 +86,7 @@ function InvestigationDetail({ inv, isQa, onChanged }: { inv: Investigation; isQ
       ) : (
         <Facts items={[['Findings', inv.findings], ['Root cause', inv.rootCause]]} />
       )}
-      <SignatureDialog open={closing} meaning="investigation_closed" onClose={() => setClosing(false)}
+      <SignatureDialog open={closing} meaning="oos_investigation_closed" onClose={() => setClosing(false)}
         record={<p>Investigation <strong>{inv.number}</strong> of batch {inv.batchNumber} ({ASSAY_LABELS[inv.assay] ?? inv.assay}).</p>}
         onSign={async (body) => {
           await api.post(`/investigations/${inv.id}/close`, body, { credentialCheck: true });
