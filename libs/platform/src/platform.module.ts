@@ -44,7 +44,13 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...buildDataSourceOptions(endpoints.databaseUrl, { poolSize: config.dbPoolSize, applicationName: roles.api ? 'exolot-api' : 'exolot-worker' }),
+          ...buildDataSourceOptions(endpoints.databaseUrl, {
+            poolSize: config.dbPoolSize,
+            applicationName: roles.api ? 'exolot-api' : 'exolot-worker',
+            // One pool per process: a process that runs jobs (also `npm start`) needs the jobs' longer limit.
+            queryTimeoutMs: roles.worker ? Math.max(config.dbQueryTimeoutMs, config.workerDbQueryTimeoutMs) : config.dbQueryTimeoutMs,
+            serverStatementTimeout: !endpoints.embedded,
+          }),
           autoLoadEntities: true,
           retryAttempts: 3,
           retryDelay: 1000,

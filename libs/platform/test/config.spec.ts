@@ -22,6 +22,14 @@ describe('configuration from the environment', () => {
     }
   });
 
+  it('bounds database queries (longer in worker processes) and retries the queue soon after an error', () => {
+    expect(loadConfig({})).toMatchObject({ dbQueryTimeoutMs: 30_000, workerDbQueryTimeoutMs: 300_000, workerRetryDelayMs: 1000 });
+    expect(loadConfig({ DB_QUERY_TIMEOUT_MS: '1500', WORKER_DB_QUERY_TIMEOUT_MS: '600000', WORKER_RETRY_DELAY_MS: '250' })).toMatchObject({ dbQueryTimeoutMs: 1500, workerDbQueryTimeoutMs: 600_000, workerRetryDelayMs: 250 });
+    for (const [key, value] of [['DB_QUERY_TIMEOUT_MS', '0'], ['WORKER_DB_QUERY_TIMEOUT_MS', 'forever'], ['WORKER_RETRY_DELAY_MS', '120000']]) {
+      expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`${key} must be an integer`));
+    }
+  });
+
   it('requires a real database in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL is required/);
   });

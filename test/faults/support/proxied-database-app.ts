@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { AppModule } from '../../../apps/api/src/app.module.js';
 import { createHttpApp, createRootLogger, RuntimeEndpoints } from '#platform';
 import { TcpProxy } from '../../reliability/support/tcp-proxy.js';
@@ -8,9 +9,10 @@ import { TestApp, TestDatabase, type TestAppOptions } from '../../support/test-a
  * The in-process app (embedded default) with its application-database connections going through
  * a TCP proxy, so a test can take the database away from the app (as a PostgreSQL restart does)
  * while the test's own pool (app.sql) stays connected. The queue is untouched. The counterpart of
- * test/reliability/support/queue-proxy-app.ts for the application database.
+ * test/reliability/support/queue-proxy-app.ts for the application database. `log` receives the
+ * app's JSON log lines (for a test that reads them) instead of stdout.
  */
-export async function startWithProxiedDatabase(options: Pick<TestAppOptions, 'env' | 'worker'> = {}): Promise<{ app: TestApp; proxy: TcpProxy }> {
+export async function startWithProxiedDatabase(options: Pick<TestAppOptions, 'env' | 'worker'> & { log?: DestinationStream } = {}): Promise<{ app: TestApp; proxy: TcpProxy }> {
   const database = await TestDatabase.create({ env: options.env });
   const endpoints = await RuntimeEndpoints.open(database.config);
   const proxy = await TcpProxy.start(endpoints.databaseUrl);
@@ -20,7 +22,7 @@ export async function startWithProxiedDatabase(options: Pick<TestAppOptions, 'en
     databaseUrl: { value: proxy.urlFor(endpoints.databaseUrl), enumerable: true },
     owned: { value: owned, enumerable: false },
   });
-  const app = await createHttpApp(AppModule.forRoot(database.config, proxied, { api: true, worker: options.worker ?? true }), createRootLogger(database.config.logLevel), { httpLogging: false });
+  const app = await createHttpApp(AppModule.forRoot(database.config, proxied, { api: true, worker: options.worker ?? true }), createRootLogger(database.config.logLevel, options.log), { httpLogging: false });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   // The test's own pool goes straight to the database, not through the proxy.

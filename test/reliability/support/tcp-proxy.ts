@@ -3,11 +3,15 @@ import net from 'node:net';
 /**
  * A TCP proxy a test puts between the app and a shared service (Redis, PostgreSQL), so an
  * outage can be simulated without touching the service: close() refuses new connections and
- * cuts the live ones; open() listens again on the same port.
+ * cuts the live ones; open() listens again on the same port. stall() is the other kind of
+ * outage: connections stay open (and new ones are accepted) but no byte passes either way, as
+ * when a server hangs or a network path goes silent; resume() lets the held bytes through.
  */
 export class TcpProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly pairs = new Set<Pair>();
+  private stalled = false;
   private port = 0;
   /** Connections accepted since the proxy was created (to show a client came back). */
   accepted = 0;
@@ -44,10 +48,15 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
       }
-      client.on('close', () => upstream.destroy());
+      const pair = { client, upstream };
+      this.pairs.add(pair);
+      client.on('close', () => {
+        this.pairs.delete(pair);
+        upstream.destroy();
+      });
       upstream.on('close', () => client.destroy());
-      client.pipe(upstream);
-      upstream.pipe(client);
+      if (this.stalled) hold(pair);
+      else forward(pair);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -61,12 +70,43 @@ export class TcpProxy {
     this.server = server;
   }
 
+  /** Keeps every connection (live and new) open but stops forwarding bytes in both directions. */
+  stall(): void {
+    if (this.stalled) return;
+    this.stalled = true;
+    for (const pair of this.pairs) hold(pair);
+  }
+
+  /** Forwards again, starting with the bytes held during the stall. */
+  resume(): void {
+    if (!this.stalled) return;
+    this.stalled = false;
+    for (const pair of this.pairs) forward(pair);
+  }
+
   /** The outage: new connections are refused and every live one is cut at once. */
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
+    this.pairs.clear();
+    this.stalled = false;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+type Pair = { client: net.Socket; upstream: net.Socket };
+
+function forward({ client, upstream }: Pair): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
+}
+
+/** Unpiped and paused: what arrives stays in the socket buffers until forward(). */
+function hold({ client, upstream }: Pair): void {
+  client.unpipe(upstream);
+  upstream.unpipe(client);
+  client.pause();
+  upstream.pause();
 }

@@ -11,6 +11,10 @@ export interface AppConfig {
   logLevel: string;
   /** Max pool connections per process for the application database. */
   dbPoolSize: number;
+  /** Longest wait for one application-database query in an API process, ms (DB_QUERY_TIMEOUT_MS). */
+  dbQueryTimeoutMs: number;
+  /** The same in a process that runs workers: jobs such as excursion detection legitimately run long (WORKER_DB_QUERY_TIMEOUT_MS). */
+  workerDbQueryTimeoutMs: number;
   /** Relay poll interval for the outbox, milliseconds. */
   outboxPollMs: number;
   queuePrefix: string;
@@ -30,6 +34,8 @@ export interface AppConfig {
   /** Requests per minute per client address, by rate-limit rule name. */
   rateLimits: Record<string, number>;
   workerConcurrency: number;
+  /** How long a worker waits after a queue connection error before polling again, ms (WORKER_RETRY_DELAY_MS). */
+  workerRetryDelayMs: number;
   /** Browser origins allowed to call the API cross-origin (CORS_ORIGINS, comma-separated); empty means CORS is off. */
   corsOrigins: string[];
 }
@@ -106,6 +112,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], problems),
     logLevel: env.LOG_LEVEL || 'info',
     dbPoolSize: readInt(env, 'DB_POOL_SIZE', 10, 1, 200, problems),
+    dbQueryTimeoutMs: readInt(env, 'DB_QUERY_TIMEOUT_MS', 30_000, 100, 3_600_000, problems),
+    workerDbQueryTimeoutMs: readInt(env, 'WORKER_DB_QUERY_TIMEOUT_MS', 300_000, 100, 3_600_000, problems),
     outboxPollMs: readInt(env, 'OUTBOX_POLL_MS', 500, 10, 60000, problems),
     queuePrefix: env.QUEUE_PREFIX || 'exolot',
     lockout: {
@@ -124,6 +132,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       login: readInt(env, 'LOGIN_RATE_LIMIT_PER_MIN', 20, 1, 1_000_000, problems),
     },
     workerConcurrency: readInt(env, 'WORKER_CONCURRENCY', 4, 1, 100, problems),
+    workerRetryDelayMs: readInt(env, 'WORKER_RETRY_DELAY_MS', 1000, 50, 60_000, problems),
     corsOrigins: readOrigins(env, 'CORS_ORIGINS', problems),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type FieldError } from './domain-error.js';
 import { statusForCode } from './error-codes.js';
+import { isQueryReadTimeout } from '../database/query-timeout.js';
 
 export interface ProblemDetails {
   type: string;
@@ -35,6 +36,12 @@ const STORAGE_FULL_CODES = new Set(['53100', 'ENOSPC', 'EDQUOT']);
 
 type Classified = { status: number; code: string; detail: string; extra: Record<string, unknown> };
 
+const UNREACHABLE = 'The database is not reachable; try again shortly.';
+/** The request may have committed before a later query went unanswered: the client is told to check. */
+const NO_ANSWER = 'The database did not answer in time. If you were saving a change, check whether it was stored before trying again.';
+
+const unavailable = (detail: string): Classified => ({ status: 503, code: 'service.unavailable', detail, extra: {} });
+
 export function classifyError(exception: unknown): Classified {
   if (exception instanceof DomainError) {
     const { errors, ...extra } = exception.details;
@@ -49,14 +56,19 @@ export function classifyError(exception: unknown): Classified {
   const err = exception as { statusCode?: number; code?: string; message?: string; name?: string; driverError?: { code?: string } };
   const sqlState = err?.driverError?.code ?? err?.code;
   if (typeof sqlState === 'string' && (UNAVAILABLE_SQLSTATES.has(sqlState) || UNAVAILABLE_ERRNOS.has(sqlState))) {
-    return { status: 503, code: 'service.unavailable', detail: 'The database is not reachable; try again shortly.', extra: {} };
+    return unavailable(UNREACHABLE);
+  }
+  // No answer in time: pg's query_timeout (the connection is closed, so the server rolls back) or
+  // the server's statement_timeout (SQLSTATE 57014; the transaction is rolled back on the same connection).
+  if (isQueryReadTimeout(exception) || isQueryReadTimeout(err?.driverError) || sqlState === '57014') {
+    return unavailable(NO_ANSWER);
   }
   if (typeof sqlState === 'string' && STORAGE_FULL_CODES.has(sqlState)) {
     // The transaction rolled back: nothing of the request was stored. Not retryable until space is freed.
     return { status: 507, code: 'service.insufficient_storage', detail: 'There is no space left to store this; nothing was saved. Try again once an administrator has freed space.', extra: {} };
   }
-  if (err?.message && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(err.message)) {
-    return { status: 503, code: 'service.unavailable', detail: 'The database is not reachable; try again shortly.', extra: {} };
+  if (err?.message && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|is not queryable/i.test(err.message)) {
+    return unavailable(UNREACHABLE);
   }
   // Fastify's own errors (body too large, bad JSON, wrong content type) carry a 4xx statusCode.
   if (typeof err?.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
@@ -83,12 +95,27 @@ export function problemFor(exception: unknown, request: { id: unknown; url: stri
   return problem;
 }
 
-/** Sends the problem for an exception: the one way a refusal leaves the service. */
-export function sendProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger?: Pick<Logger, 'error'>): void {
-  const problem = problemFor(exception, request);
-  if (problem.status >= 500) {
-    logger?.error({ requestId: problem.requestId, err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : exception }, 'request failed');
+/** Statuses that say a dependency is away or full, not that the code is wrong: expected during outages. */
+const EXPECTED_UNAVAILABILITY = new Set([503, 507]);
+
+/**
+ * Logs a 5xx: an outage's 503/507 at warn with its code and no stack (every request of an outage
+ * would otherwise print one); anything else at error with the stack, to be investigated.
+ */
+export function logProblem(problem: ProblemDetails, exception: unknown, logger: Pick<Logger, 'error' | 'warn'>): void {
+  if (problem.status < 500) return;
+  if (EXPECTED_UNAVAILABILITY.has(problem.status)) {
+    const reason = exception instanceof Error ? `${exception.name}: ${exception.message}`.slice(0, 300) : undefined;
+    logger.warn({ requestId: problem.requestId, status: problem.status, code: problem.code, reason }, 'request refused during an outage');
+    return;
   }
+  logger.error({ requestId: problem.requestId, status: problem.status, code: problem.code, err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : exception }, 'request failed');
+}
+
+/** Sends the problem for an exception: the one way a refusal leaves the service. */
+export function sendProblem(exception: unknown, request: FastifyRequest, reply: FastifyReply, logger?: Pick<Logger, 'error' | 'warn'>): void {
+  const problem = problemFor(exception, request);
+  if (logger) logProblem(problem, exception, logger);
   if (problem.status === 503) reply.header('retry-after', '5');
   reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(JSON.stringify(problem));
 }

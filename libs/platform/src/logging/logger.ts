@@ -1,9 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Logger } from 'pino';
+import { type DestinationStream, pino, type Logger } from 'pino';
 
-/** JSON logs (pino) for the whole process; Fastify adds the request id to request logs. */
-export function createRootLogger(level: string): Logger {
-  return pino({ level, base: { service: 'exolot', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+/** JSON logs (pino) for the whole process, to stdout unless a destination is given (tests read them); Fastify adds the request id to request logs. */
+export function createRootLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ level, base: { service: 'exolot', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 
 /** Routes Nest's own logging through pino, so every line is JSON. */

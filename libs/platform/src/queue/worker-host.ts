@@ -19,10 +19,12 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    const { workerConcurrency: concurrency, queueLockMs: lockDuration } = this.config;
+    const { workerConcurrency: concurrency, queueLockMs: lockDuration, workerRetryDelayMs: runRetryDelay } = this.config;
     for (const queueName of QUEUE_NAMES) {
-      // A job whose worker died (lock expired) is moved back to waiting and retried.
-      const worker = this.backend.createWorker(queueName, (job) => this.process(job), { concurrency, autorun: true, lockDuration, stalledInterval: lockDuration, maxStalledCount: 3 });
+      // A job whose worker died (lock expired) is moved back to waiting and retried. After a
+      // queue connection error BullMQ waits runRetryDelay (15 s by default) before polling
+      // again: ours is short, so jobs resume within about a second of the queue coming back.
+      const worker = this.backend.createWorker(queueName, (job) => this.process(job), { concurrency, autorun: true, lockDuration, stalledInterval: lockDuration, maxStalledCount: 3, runRetryDelay });
       worker.on('failed', (job, error) => {
         this.counters.failed += 1;
         this.logger.warn({ queue: queueName, jobId: job?.id, attempt: job?.attemptsMade, err: error.message }, 'job failed');
