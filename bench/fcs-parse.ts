@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildFcs, fcsPercentAbove, parseFcs } from '#instruments';
-import { type BenchSection, fixed, heading, median, MiB, ratio, seededRandom, table } from './section.js';
+import { buildFcs, fcsPercentAbove, parseFcs, seededRandom } from '#instruments';
+import { type BenchSection, fixed, heading, median, MiB, ratio, table } from './section.js';
 
 const EVENTS = 1_000_000;
 const PARAMETERS = 12;

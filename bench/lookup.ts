@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import pg from 'pg';
+import { seededRandom } from '#instruments';
 import { ProvenanceRepository } from '#provenance';
 import { gtinCheckDigit } from '#storage';
 import { BenchApp } from './bench-app.js';
 import { type LoadFigures, runHttpLoad } from './http-load.js';
 import { lab, releasedBatch } from './lab-fixtures.js';
-import { type BenchSection, fixed, heading, ratio, seededRandom, table } from './section.js';
+import { type BenchSection, fixed, heading, ratio, table } from './section.js';
 
 const LARGE = Number(process.env.BENCH_LOOKUP_VIALS ?? 1_000_000);
 const SMALL = Math.min(10_000, LARGE);

@@ -74,15 +74,3 @@ export function loadRow(label: string, load: LoadResult, unit: string, baseline?
   const note = `p50 ${fixed(load.p50Ms, 2)} ms, p99 ${fixed(load.p99Ms, 2)} ms, n=${load.count}${baseline ? `, ${ratio(load.perSecond, baseline.perSecond)} of baseline` : ''}`;
   return [label, `${fixed(load.perSecond)} ${unit}`, note];
 }
-
-/** Deterministic pseudo-random numbers (mulberry32): the same file every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { TcpProxy } from '../reliability/support/tcp-proxy.js';
 import { cellCultureHarvest, productWithEffectiveSpec, spin } from '../support/fixtures.js';
-import { AppProcess, ProcessCluster, serviceEnv, stopAll } from '../support/processes.js';
+import { serviceEnv } from '../support/processes.js';
 import { eventually, type TestApp, TestDatabase } from '../support/test-app.js';
 import { testEnv } from '../support/test-env.js';
 import { signInAs } from '../support/users.js';
 import { Load, ms, muteConsoleLog, report, sleep, summarise } from './support/load.js';
 import { startWithProxiedDatabase } from './support/proxied-database-app.js';
+import { appBehindProxy, processesBehindProxy, type RestartRig } from './support/restart-rig.js';
 
 /**
  * PostgreSQL restarted under load. A TCP proxy of the test's own sits between the app and the
@@ -28,58 +29,21 @@ import { startWithProxiedDatabase } from './support/proxied-database-app.js';
 const REAL = Boolean(testEnv.databaseUrl);
 const OUTAGE_MS = 4000;
 
-interface Rig {
-  target: Pick<TestApp, 'request' | 'query'>;
-  proxy: TcpProxy;
-  processes: AppProcess[];
-  close(): Promise<void>;
-}
-
-async function realRig(): Promise<Rig> {
+async function realRig(): Promise<RestartRig> {
   const database = await TestDatabase.create();
   const url = database.config.databaseUrl!;
   const proxy = await TcpProxy.start(url);
-  const env = serviceEnv(database.config, { DATABASE_URL: proxy.urlFor(url), DB_POOL_SIZE: '6' });
-  const processes: AppProcess[] = [];
-  try {
-    processes.push(...(await Promise.all([AppProcess.start('api', { name: 'api', env }), AppProcess.start('worker', { name: 'worker', env })])));
-  } catch (error) {
-    await stopAll(processes);
-    await proxy.close();
-    await database.drop();
-    throw error;
-  }
-  const cluster = new ProcessCluster(() => [processes[0].baseUrl], url);
-  return {
-    target: cluster,
-    proxy,
-    processes,
-    async close() {
-      await proxy.open().catch(() => undefined);
-      await stopAll(processes);
-      await proxy.close();
-      await cluster.close();
-      await database.drop();
-    },
-  };
+  return processesBehindProxy(database, proxy, serviceEnv(database.config, { DATABASE_URL: proxy.urlFor(url), DB_POOL_SIZE: '6' }));
 }
 
-async function embeddedRig(): Promise<Rig> {
+async function embeddedRig(): Promise<RestartRig> {
   // Silent: every 503 of the outage would otherwise print its stack into the test output.
   const { app, proxy } = await startWithProxiedDatabase({ worker: true, env: { LOG_LEVEL: 'silent' } });
-  return {
-    target: app,
-    proxy,
-    processes: [],
-    async close() {
-      await proxy.open().catch(() => undefined);
-      await app.close();
-    },
-  };
+  return appBehindProxy(app, proxy);
 }
 
 describe(`PostgreSQL restarted under write load (${REAL ? 'API and worker processes on DATABASE_URL' : 'embedded default, in-process app'})`, () => {
-  let rig: Rig;
+  let rig: RestartRig;
   let restoreConsole = () => undefined as void;
 
   beforeAll(async () => {

@@ -2,11 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { TcpProxy } from '../reliability/support/tcp-proxy.js';
 import { startWithProxiedPostgresQueue } from '../reliability/support/queue-proxy-app.js';
 import { cellCultureHarvest, createLot, isolatedBatch, passingResults, productWithEffectiveSpec } from '../support/fixtures.js';
-import { AppProcess, mapLimit, ProcessCluster, serviceEnv, stopAll } from '../support/processes.js';
+import { mapLimit, serviceEnv } from '../support/processes.js';
 import { eventually, TestApp, TestDatabase } from '../support/test-app.js';
 import { testEnv } from '../support/test-env.js';
 import { signInAs } from '../support/users.js';
 import { Load, ms, report, sleep, summarise } from './support/load.js';
+import { appBehindProxy, processesBehindProxy, type RestartRig } from './support/restart-rig.js';
 
 /**
  * Redis restarted under load. A TCP proxy of the test's own sits between the app processes and
@@ -32,51 +33,22 @@ const OUTAGE_MS = 4000;
 const GATED = 6;
 const ASSAYS = Object.keys(passingResults());
 
-interface Rig {
-  target: Pick<TestApp, 'request' | 'query'>;
-  proxy: TcpProxy;
-  processes: AppProcess[];
-  close(): Promise<void>;
-}
-
-async function processRig(redisUrl: string): Promise<Rig> {
+async function processRig(redisUrl: string): Promise<RestartRig> {
   const proxy = await TcpProxy.start(redisUrl);
   const database = await TestDatabase.create({ queue: 'redis' });
-  const env = serviceEnv(database.config, { REDIS_URL: proxy.urlFor(redisUrl), DB_POOL_SIZE: '6', OUTBOX_POLL_MS: '200' });
-  const processes: AppProcess[] = [];
-  try {
-    processes.push(...(await Promise.all([AppProcess.start('api', { name: 'api', env }), AppProcess.start('worker', { name: 'worker', env })])));
-  } catch (error) {
-    await stopAll(processes);
-    await proxy.close();
-    await database.drop();
-    throw error;
-  }
-  const cluster = new ProcessCluster(() => [processes[0].baseUrl], database.config.databaseUrl!);
-  return {
-    target: cluster,
-    proxy,
-    processes,
-    async close() {
-      await proxy.open().catch(() => undefined);
-      await stopAll(processes);
-      await proxy.close();
-      await cluster.close();
-      await database.drop();
-    },
-  };
+  return processesBehindProxy(database, proxy, serviceEnv(database.config, { REDIS_URL: proxy.urlFor(redisUrl), DB_POOL_SIZE: '6', OUTBOX_POLL_MS: '200' }));
 }
 
-async function inProcessRig(): Promise<Rig> {
+async function inProcessRig(): Promise<RestartRig> {
   const queue = REDIS ? 'Redis' : 'postgres';
   if (queue === 'Redis') {
     // REDIS_URL without DATABASE_URL: the embedded database cannot serve a second process.
     const proxy = await TcpProxy.start(REDIS!);
     const app = await TestApp.start({ worker: true, queue: 'redis', env: { REDIS_URL: proxy.urlFor(REDIS!), LOG_LEVEL: 'error' } });
-    return { target: app, proxy, processes: [], close: async () => { await proxy.open().catch(() => undefined); await app.close(); await proxy.close(); } };
+    return appBehindProxy(app, proxy, () => proxy.close());
   }
   const { app, proxy } = await startWithProxiedPostgresQueue({ worker: true, env: { LOG_LEVEL: 'error' } });
-  return { target: app, proxy, processes: [], close: async () => { await proxy.open().catch(() => undefined); await app.close(); } };
+  return appBehindProxy(app, proxy);
 }
 
 const TITLE = PROCESSES
@@ -86,7 +58,7 @@ const TITLE = PROCESSES
     : "the queue's PostgreSQL backend restarted under write load (no REDIS_URL: BullMQ runs on PostgreSQL)";
 
 describe(TITLE, () => {
-  let rig: Rig;
+  let rig: RestartRig;
 
   beforeAll(async () => {
     rig = PROCESSES ? await processRig(REDIS!) : await inProcessRig();

@@ -1,8 +1,5 @@
 import pg from 'pg';
-import { TestApp } from '../support/test-app.js';
-import { signInAs, type TestUser } from '../support/users.js';
-import { productWithEffectiveSpec } from '../support/fixtures.js';
-import { activeJobOf, BACKENDS, batchWithOneGateJobWaiting, completedJob, footprint, gateTransitions, InProcessWorkers, LOCK_ENV, queue, queueIdle } from './support/scenario.js';
+import { activeJobOf, BACKENDS, batchWithOneGateJobWaiting, completedJob, footprint, gateTransitions, InProcessWorkers, queue, queueIdle, scenarioSuite } from './support/scenario.js';
 
 /**
  * The orderly case: the worker is closed (deploy, scale-in, SIGTERM) while a gate job runs.
@@ -11,27 +8,12 @@ import { activeJobOf, BACKENDS, batchWithOneGateJobWaiting, completedJob, footpr
  * what Nest calls on shutdown), on each queue backend and on either database.
  */
 describe.each(BACKENDS)('closing the worker while a gate job runs ($name queue)', ({ queue: backend }) => {
-  let app: TestApp;
-  let tech: TestUser & { token: string };
-  let productId: string;
-  const workers = new InProcessWorkers(() => app);
-
-  beforeAll(async () => {
-    app = await TestApp.start({ worker: false, queue: backend, env: LOCK_ENV });
-    const qa = await signInAs(app, 'qa_manager');
-    tech = await signInAs(app, 'technician');
-    ({ productId } = await productWithEffectiveSpec(app, qa));
-  });
-  afterAll(async () => {
-    await workers.stopAll();
-    await app?.close();
-  });
+  const suite = scenarioSuite(backend, () => workers.stopAll());
+  const workers = new InProcessWorkers(() => suite.app);
 
   it('lets the running gate job finish once; the next worker does not run it again', async () => {
-    const batchId = await batchWithOneGateJobWaiting(app, tech.token, productId, async () => {
-      const host = workers.start();
-      return () => workers.stop(host);
-    });
+    const { app, tech, productId } = suite;
+    const batchId = await batchWithOneGateJobWaiting(app, tech.token, productId, () => workers.startOne());
     // The test's own session locks the batch row, so the handler waits inside its transaction.
     // (On the embedded database an open transaction holds the one session: the handler waits all the same.)
     const holder = new pg.Client({ connectionString: app.endpoints.databaseUrl });

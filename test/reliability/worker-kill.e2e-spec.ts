@@ -1,14 +1,9 @@
-import { createHash } from 'node:crypto';
-import type { Job } from 'bullmq';
 import pg from 'pg';
-import { QueueBackend } from '#platform';
-import { eventually, TestApp } from '../support/test-app.js';
-import { signInAs, type TestUser } from '../support/users.js';
-import { isolatedBatch, productWithEffectiveSpec } from '../support/fixtures.js';
+import { eventually } from '../support/test-app.js';
 import { WorkerProcess } from './support/worker-process.js';
 import {
-  activeJobOf, ALL_BUT_LAST, BACKENDS, batchState, batchWithOneGateJobWaiting, completedJob, gateTransitions, InProcessWorkers, LAST, LOCK_ENV, outboxDrained, queue, record,
-  REDIS_URL,
+  activeJobOf, approveRelease, BACKENDS, batchState, batchWithOneGateJobWaiting, expectCertificateRerunOnce, expectGateRerunOnce, gateTransitions, InProcessWorkers,
+  LOCK_ENV, outboxDrained, queue, releasePendingBatch, REDIS_URL, scenarioSuite, takeAndDie,
 } from './support/scenario.js';
 
 /**
@@ -32,17 +27,17 @@ const SEPARATE_PROCESSES = Boolean(process.env.DATABASE_URL);
 
 if (SEPARATE_PROCESSES) {
   describe.each(BACKENDS)('a worker process killed mid-job ($name queue)', ({ queue: backend }) => {
-    let app: TestApp;
-    let qa: TestUser & { token: string };
-    let tech: TestUser & { token: string };
-    let productId: string;
     let holder: pg.Client | undefined;
     const workers: WorkerProcess[] = [];
+    const suite = scenarioSuite(backend, async () => {
+      await release().catch(() => undefined);
+      await Promise.all(workers.map((w) => w.kill()));
+    });
 
     const startWorker = () => {
       const worker = WorkerProcess.start({
-        DATABASE_URL: app.endpoints.databaseUrl,
-        QUEUE_PREFIX: app.config.queuePrefix,
+        DATABASE_URL: suite.app.endpoints.databaseUrl,
+        QUEUE_PREFIX: suite.app.config.queuePrefix,
         QUEUE_LOCK_MS: LOCK_ENV.QUEUE_LOCK_MS,
         ...(backend === 'redis' ? { REDIS_URL: REDIS_URL! } : {}),
       });
@@ -51,7 +46,7 @@ if (SEPARATE_PROCESSES) {
     };
     /** The test's own session: BEGIN and lock something a handler needs, so the handler waits inside its transaction. */
     const hold = async (lockSql: string, values: unknown[] = []) => {
-      holder = new pg.Client({ connectionString: app.endpoints.databaseUrl, application_name: 'reliability-test-lock' });
+      holder = new pg.Client({ connectionString: suite.app.endpoints.databaseUrl, application_name: 'reliability-test-lock' });
       await holder.connect();
       await holder.query('BEGIN');
       await holder.query(lockSql, values);
@@ -66,23 +61,12 @@ if (SEPARATE_PROCESSES) {
     /** A worker process's session is waiting on the test's lock: the handler is inside its transaction. */
     const workerBlockedBy = (holderPid: number) =>
       eventually(async () => {
-        const rows = await app.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'exolot-worker' AND $1 = ANY(pg_blocking_pids(pid))`, [holderPid]);
+        const rows = await suite.app.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'exolot-worker' AND $1 = ANY(pg_blocking_pids(pid))`, [holderPid]);
         return rows.length > 0;
       }, 20000, 50);
 
-    beforeAll(async () => {
-      app = await TestApp.start({ worker: false, queue: backend, env: LOCK_ENV });
-      qa = await signInAs(app, 'qa_manager');
-      tech = await signInAs(app, 'technician');
-      ({ productId } = await productWithEffectiveSpec(app, qa));
-    });
-    afterAll(async () => {
-      await release().catch(() => undefined);
-      await Promise.all(workers.map((w) => w.kill()));
-      await app?.close();
-    });
-
     it('re-runs a gate job whose worker was killed inside the handler; the batch becomes release pending once', async () => {
+      const { app, tech, productId } = suite;
       // Everything but the last result, evaluated by a first worker that then stops cleanly;
       // the last result commits while no worker runs, so its gate job waits in the queue.
       const batchId = await batchWithOneGateJobWaiting(app, tech.token, productId, async () => {
@@ -105,29 +89,19 @@ if (SEPARATE_PROCESSES) {
       expect(await queue(app, 'release-gate').getJobState(job.id!)).toBe('active');
 
       const next = startWorker();
-      const done = await completedJob(app, 'release-gate', job.id!);
-      // The same job, re-run because its lock expired (stalled), not because it failed.
-      expect(done.stalledCounter).toBeGreaterThanOrEqual(1);
-      expect(done.returnvalue).toEqual({ state: 'release_pending', passed: true });
-      expect(await batchState(app, batchId)).toBe('release_pending');
-      expect(await gateTransitions(app, batchId)).toEqual({ submit_for_qc_review: 1, gate_passed: 1 });
-      const checklists = await app.query(`SELECT job_id, passed FROM release_checklists WHERE batch_id = $1 AND qc_revision = (SELECT qc_revision FROM batches WHERE id = $1)`, [batchId]);
-      expect(checklists).toEqual([{ job_id: job.id, passed: true }]);
+      await expectGateRerunOnce(app, batchId, job.id!);
       expect(next.alive).toBe(true);
     });
 
     it('re-runs a certificate job whose worker was killed inside the handler; one lot number, one certificate', async () => {
+      const { app, qa, tech, productId } = suite;
       let worker = workers.find((w) => w.alive) ?? startWorker();
-      const batchId = await isolatedBatch(app, tech.token, productId);
-      await record(app, tech.token, batchId, [...ALL_BUT_LAST, LAST]);
-      await eventually(async () => (await batchState(app, batchId)) === 'release_pending', 25000, 100);
+      const batchId = await releasePendingBatch(app, tech.token, productId);
       const seqBefore = (await app.query(`SELECT last_value::int AS v, is_called FROM lot_number_seq`))[0];
 
       // The certificate INSERT waits on the test's table lock (reads still pass).
       const holderPid = await hold(`LOCK TABLE certificates IN EXCLUSIVE MODE`);
-      const approved = await app.request('POST', `/batches/${batchId}/release/approve`, { token: qa.token, body: { password: qa.password } });
-      expect(approved.status).toBe(200);
-      const lotNumber = approved.body.lotNumber as string;
+      const lotNumber = await approveRelease(app, qa, batchId);
       const job = await activeJobOf(app, 'documents', batchId);
       expect(job.name).toBe('release.coa.generate');
       await workerBlockedBy(holderPid);
@@ -138,20 +112,11 @@ if (SEPARATE_PROCESSES) {
       expect(await queue(app, 'documents').getJobState(job.id!)).toBe('active');
 
       worker = startWorker();
-      const done = await completedJob(app, 'documents', job.id!);
-      expect(done.stalledCounter).toBeGreaterThanOrEqual(1);
-      const certificates = await app.query(`SELECT sha256, content FROM certificates WHERE batch_id = $1`, [batchId]);
-      expect(certificates).toHaveLength(1);
-      expect(createHash('sha256').update(certificates[0].content).digest('hex')).toBe(certificates[0].sha256);
-      expect(done.returnvalue).toEqual({ sha256: certificates[0].sha256, created: true });
+      // One certificate, one decision, one release transition (and below: one lot number drawn from the sequence).
+      const sha256 = await expectCertificateRerunOnce(app, batchId, job.id!, lotNumber);
       const pdf = await app.request('GET', `/batches/${batchId}/certificate`, { token: tech.token });
       expect(pdf.status).toBe(200);
-      expect(pdf.headers['x-content-sha256']).toBe(certificates[0].sha256);
-
-      // One decision, one release transition, one lot number drawn from the sequence.
-      expect((await app.query(`SELECT count(*)::int AS n FROM release_decisions WHERE batch_id = $1`, [batchId]))[0].n).toBe(1);
-      expect((await app.query(`SELECT count(*)::int AS n FROM batch_events WHERE batch_id = $1 AND transition = 'approve_release'`, [batchId]))[0].n).toBe(1);
-      expect(await app.query(`SELECT state, lot_number FROM batches WHERE lot_number = $1`, [lotNumber])).toEqual([{ state: 'released', lot_number: lotNumber }]);
+      expect(pdf.headers['x-content-sha256']).toBe(sha256);
       const seqAfter = (await app.query(`SELECT last_value::int AS v, is_called FROM lot_number_seq`))[0];
       expect(seqAfter.v - (seqBefore.is_called ? seqBefore.v : seqBefore.v - 1)).toBe(1);
       expect(await gateTransitions(app, batchId)).toEqual({ submit_for_qc_review: 1, gate_passed: 1 });
@@ -159,86 +124,44 @@ if (SEPARATE_PROCESSES) {
   });
 } else {
   describe.each(BACKENDS)('a worker that dies holding a job (embedded database, in-process, $name queue)', ({ queue: backend }) => {
-    let app: TestApp;
-    let qa: TestUser & { token: string };
-    let tech: TestUser & { token: string };
-    let productId: string;
-    const workers = new InProcessWorkers(() => app);
+    const suite = scenarioSuite(backend, () => workers.stopAll());
+    const workers = new InProcessWorkers(() => suite.app);
 
     /** Claims the batch's next job of the queue and dies with it: no completion, no lock renewal. */
-    const dieHolding = async (queueName: 'release-gate' | 'documents', batchId: string): Promise<Job> => {
-      let claimed!: (job: Job) => void;
-      const taken = new Promise<Job>((resolve) => (claimed = resolve));
-      const doomed = app.app.get(QueueBackend).createWorker(queueName, (job) => {
-        claimed(job);
-        return new Promise(() => undefined); // the process is gone: this job never finishes here
-      }, { concurrency: 1, lockDuration: app.config.queueLockMs, stalledInterval: app.config.queueLockMs, maxStalledCount: 3 });
-      doomed.on('error', () => undefined);
-      const job = await taken;
+    const dieHolding = async (queueName: 'release-gate' | 'documents', batchId: string) => {
+      const { job } = await takeAndDie(suite.app, queueName, () => undefined);
       expect((job.data as { batchId: string }).batchId).toBe(batchId);
-      expect(await queue(app, queueName).getJobState(job.id!)).toBe('active');
-      await doomed.close(true);
       return job;
     };
 
-    beforeAll(async () => {
-      app = await TestApp.start({ worker: false, queue: backend, env: LOCK_ENV });
-      qa = await signInAs(app, 'qa_manager');
-      tech = await signInAs(app, 'technician');
-      ({ productId } = await productWithEffectiveSpec(app, qa));
-    });
     afterEach(() => workers.stopAll());
-    afterAll(async () => {
-      await workers.stopAll();
-      await app?.close();
-    });
 
     it('re-runs a gate job whose worker died with it; the batch becomes release pending once', async () => {
-      const batchId = await batchWithOneGateJobWaiting(app, tech.token, productId, async () => {
-        const host = workers.start();
-        return () => workers.stop(host);
-      });
+      const { app, tech, productId } = suite;
+      const batchId = await batchWithOneGateJobWaiting(app, tech.token, productId, () => workers.startOne());
       const job = await dieHolding('release-gate', batchId);
       await new Promise((r) => setTimeout(r, 300));
       expect(await batchState(app, batchId)).toBe('characterization');
       expect(await queue(app, 'release-gate').getJobState(job.id!)).toBe('active');
 
       workers.start();
-      const done = await completedJob(app, 'release-gate', job.id!);
-      // The same job, re-run because its lock expired (stalled), not because it failed.
-      expect(done.stalledCounter).toBeGreaterThanOrEqual(1);
-      expect(done.returnvalue).toEqual({ state: 'release_pending', passed: true });
-      expect(await batchState(app, batchId)).toBe('release_pending');
-      expect(await gateTransitions(app, batchId)).toEqual({ submit_for_qc_review: 1, gate_passed: 1 });
-      const checklists = await app.query(`SELECT job_id, passed FROM release_checklists WHERE batch_id = $1 AND qc_revision = (SELECT qc_revision FROM batches WHERE id = $1)`, [batchId]);
-      expect(checklists).toEqual([{ job_id: job.id, passed: true }]);
+      await expectGateRerunOnce(app, batchId, job.id!);
     });
 
     it('re-runs a certificate job whose worker died with it; one lot number, one certificate', async () => {
+      const { app, qa, tech, productId } = suite;
       const host = workers.start();
-      const batchId = await isolatedBatch(app, tech.token, productId);
-      await record(app, tech.token, batchId, [...ALL_BUT_LAST, LAST]);
-      await eventually(async () => (await batchState(app, batchId)) === 'release_pending', 25000, 100);
+      const batchId = await releasePendingBatch(app, tech.token, productId);
       await workers.stop(host);
 
-      const approved = await app.request('POST', `/batches/${batchId}/release/approve`, { token: qa.token, body: { password: qa.password } });
-      expect(approved.status).toBe(200);
-      const lotNumber = approved.body.lotNumber as string;
+      const lotNumber = await approveRelease(app, qa, batchId);
       await outboxDrained(app);
       const job = await dieHolding('documents', batchId);
       expect(job.name).toBe('release.coa.generate');
       expect((await app.query(`SELECT count(*)::int AS n FROM certificates WHERE batch_id = $1`, [batchId]))[0].n).toBe(0);
 
       workers.start();
-      const done = await completedJob(app, 'documents', job.id!);
-      expect(done.stalledCounter).toBeGreaterThanOrEqual(1);
-      const certificates = await app.query(`SELECT sha256, content FROM certificates WHERE batch_id = $1`, [batchId]);
-      expect(certificates).toHaveLength(1);
-      expect(createHash('sha256').update(certificates[0].content).digest('hex')).toBe(certificates[0].sha256);
-      expect(done.returnvalue).toEqual({ sha256: certificates[0].sha256, created: true });
-      expect((await app.query(`SELECT count(*)::int AS n FROM release_decisions WHERE batch_id = $1`, [batchId]))[0].n).toBe(1);
-      expect((await app.query(`SELECT count(*)::int AS n FROM batch_events WHERE batch_id = $1 AND transition = 'approve_release'`, [batchId]))[0].n).toBe(1);
-      expect(await app.query(`SELECT state, lot_number FROM batches WHERE lot_number = $1`, [lotNumber])).toEqual([{ state: 'released', lot_number: lotNumber }]);
+      await expectCertificateRerunOnce(app, batchId, job.id!, lotNumber);
     });
   });
 }

@@ -25,23 +25,9 @@ export interface ResultRow {
   recordedAt: string;
 }
 
-export interface NewResult {
-  batchId: string;
-  assay: Assay;
+/** A result to insert: a ResultRow without what the database fills in (id, supersededById, the recorder's name, recordedAt); a null lineageId starts a new lineage. */
+export interface NewResult extends Omit<ResultRow, 'id' | 'lineageId' | 'supersededById' | 'recordedByName' | 'recordedAt'> {
   lineageId: string | null;
-  version: number;
-  supersedesId: string | null;
-  retestOfId: string | null;
-  specificationId: string;
-  data: Record<string, unknown>;
-  derived: Record<string, unknown>;
-  verdicts: ParameterVerdict[];
-  outcome: Verdict;
-  instrument: string | null;
-  instrumentFileId: string | null;
-  performedAt: string;
-  correctionReason: string | null;
-  recordedBy: string;
 }
 
 const COLUMNS = `r.id, r.batch_id AS "batchId", r.assay, r.lineage_id AS "lineageId", r.version, r.supersedes_id AS "supersedesId",

@@ -15,16 +15,8 @@ export interface NewInstrumentFile {
 }
 
 /** What GET /instrument-files/:id shows: everything but the bytes. */
-export interface InstrumentFileRow {
+export interface InstrumentFileRow extends Omit<NewInstrumentFile, 'content'> {
   id: string;
-  batchId: string | null;
-  fileName: string;
-  mediaType: string;
-  format: string;
-  sizeBytes: number;
-  sha256: string;
-  parsed: unknown;
-  uploadedBy: string;
   uploadedByName: string;
   uploadedAt: string;
   /** Results recorded from this file. */

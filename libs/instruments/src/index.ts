@@ -15,6 +15,7 @@ export {
   type FcsFile, type FcsChannelOptions, type FcsParameter, type FcsDataType, type FcsByteOrder, type FcsSegment,
 } from './fcs.js';
 export { buildFcs, type FcsBuildInput, type FcsBuildParameter } from './fcs-build.js';
+export { seededRandom } from './seeded-random.js';
 
 export { parseRdml, type RdmlFile, type RdmlCq, type RdmlSample, type RdmlTarget } from './rdml.js';
 export { parseAgilentXml, type AgilentXmlFile, type AgilentSample, type AgilentIntegrity } from './agilent.js';

@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import {
-  InstrumentFileError, buildFcs, detectInstrumentFormat, parseInstrumentFile, type InstrumentFormat, type ParsedInstrumentFile,
+  InstrumentFileError, buildFcs, detectInstrumentFormat, parseInstrumentFile, seededRandom, type InstrumentFormat, type ParsedInstrumentFile,
 } from '../src/index.js';
-import { captureInstrumentError, fixture, makeZip, seededRandom } from './helpers.js';
+import { captureInstrumentError, fixture, makeZip } from './helpers.js';
 
 const SAMPLES: [string, InstrumentFormat][] = [
   ['nanosight_beads_nta3.2.csv', 'nanosight-nta'],

@@ -17,18 +17,6 @@ export function captureInstrumentError(action: () => unknown): InstrumentFileErr
   throw new Error('Expected InstrumentFileError, but nothing was thrown');
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) so fuzz cases are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Minimal ZIP writer for test archives (independent of the library's reader). `declaredSize`
  * lets a test lie about the uncompressed size, as a zip bomb would.

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { AppModule } from '../../../apps/api/src/app.module.js';
-import { createHttpApp, createRootLogger, RuntimeEndpoints } from '#platform';
+import { createHttpApp, createRootLogger, relayNotifications, RuntimeEndpoints } from '#platform';
 import { TestApp, TestDatabase, type TestAppOptions } from '../../support/test-app.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -46,19 +46,4 @@ function connectionUrl(pool: pg.Pool): string {
   const options = (pool as unknown as { options: { connectionString?: string } }).options;
   if (!options.connectionString) throw new Error('the embedded queue pool has no connection string');
   return options.connectionString;
-}
-
-/** As in runtime-endpoints.ts: PGlite delivers a NOTIFY only to the client that sent it. */
-function relayNotifications(pool: pg.Pool): pg.Pool {
-  const clients = new Set<pg.PoolClient>();
-  pool.on('connect', (client) => {
-    clients.add(client);
-    client.on('end', () => clients.delete(client));
-    client.on('notification', (message) => {
-      if ((message as { relayed?: boolean }).relayed) return;
-      for (const other of clients) if (other !== client) other.emit('notification', { ...message, relayed: true });
-    });
-  });
-  pool.on('remove', (client) => clients.delete(client));
-  return pool;
 }

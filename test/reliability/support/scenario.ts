@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import { JobHandlerRegistry, QueueBackend, type QueueName, QueueRegistry, WorkerHost } from '#platform';
-import { eventually, type TestApp } from '../../support/test-app.js';
-import { isolatedBatch, passingResults } from '../../support/fixtures.js';
+import { eventually, TestApp } from '../../support/test-app.js';
+import { signInAs, type TestUser } from '../../support/users.js';
+import { isolatedBatch, passingResults, productWithEffectiveSpec } from '../../support/fixtures.js';
 
 export const REDIS_URL = process.env.REDIS_URL || undefined;
 
@@ -13,6 +15,35 @@ export const BACKENDS: { name: string; queue: 'postgres' | 'redis' }[] = [
 
 /** The app's lock settings for these tests: a worker that vanished has its job retried after ~2 s. */
 export const LOCK_ENV = { QUEUE_LOCK_MS: '2000' };
+
+/** What a scenario suite's tests work with; filled in before its first test. */
+export interface Scenario {
+  app: TestApp;
+  qa: TestUser & { token: string };
+  tech: TestUser & { token: string };
+  productId: string;
+}
+
+/**
+ * The app of the describe block this is called in: started before its tests (no worker of its
+ * own, the given queue backend, LOCK_ENV) with a QA manager, a technician and a product with an
+ * effective specification; closed after them, once `beforeClose` (the suite's own clean-up:
+ * its workers, a lock it holds) has run.
+ */
+export function scenarioSuite(backend: 'postgres' | 'redis', beforeClose: () => Promise<unknown>): Scenario {
+  const scenario = {} as Scenario;
+  beforeAll(async () => {
+    scenario.app = await TestApp.start({ worker: false, queue: backend, env: LOCK_ENV });
+    scenario.qa = await signInAs(scenario.app, 'qa_manager');
+    scenario.tech = await signInAs(scenario.app, 'technician');
+    ({ productId: scenario.productId } = await productWithEffectiveSpec(scenario.app, scenario.qa));
+  });
+  afterAll(async () => {
+    await beforeClose();
+    await scenario.app?.close();
+  });
+  return scenario;
+}
 
 const RESULTS = Object.entries(passingResults());
 /** Every required result but the last (mycoplasma); the last one is what completes the batch. */
@@ -92,6 +123,12 @@ export class InProcessWorkers {
     this.hosts.delete(host);
   }
 
+  /** Starts one worker and hands back its orderly stop (what batchWithOneGateJobWaiting asks for). */
+  async startOne(): Promise<() => Promise<void>> {
+    const host = this.start();
+    return () => this.stop(host);
+  }
+
   async stopAll(): Promise<void> {
     for (const host of [...this.hosts]) await this.stop(host);
   }
@@ -118,6 +155,73 @@ export async function batchWithOneGateJobWaiting(app: TestApp, techToken: string
   await record(app, techToken, batchId, [LAST]);
   await outboxDrained(app);
   return batchId;
+}
+
+/** A batch with every result recorded, once a running worker's gate has made it release pending. */
+export async function releasePendingBatch(app: TestApp, techToken: string, productId: string): Promise<string> {
+  const batchId = await isolatedBatch(app, techToken, productId);
+  await record(app, techToken, batchId, [...ALL_BUT_LAST, LAST]);
+  await eventually(async () => (await batchState(app, batchId)) === 'release_pending', 25000, 100);
+  return batchId;
+}
+
+/** The QA manager approves the batch's release (200); returns the lot number it was given. */
+export async function approveRelease(app: TestApp, qa: TestUser & { token: string }, batchId: string): Promise<string> {
+  const approved = await app.request('POST', `/batches/${batchId}/release/approve`, { token: qa.token, body: { password: qa.password } });
+  expect(approved.status).toBe(200);
+  return approved.body.lotNumber as string;
+}
+
+/**
+ * A BullMQ worker of this process takes the queue's next job, runs `onJob` on it, and dies
+ * holding it: force-closed, with no completion and no lock renewal, which is what a killed
+ * process leaves behind in the queue. Returns the job, still active, and what `onJob` returned.
+ */
+export async function takeAndDie<T>(app: TestApp, queueName: QueueName, onJob: (job: Job) => T | Promise<T>): Promise<{ job: Job; result: T }> {
+  let taken!: (outcome: { job: Job; result: T }) => void;
+  const outcome = new Promise<{ job: Job; result: T }>((resolve) => (taken = resolve));
+  const doomed = app.app.get(QueueBackend).createWorker(queueName, async (job) => {
+    taken({ job, result: await onJob(job) });
+    return new Promise(() => undefined); // the process is gone: this job never finishes here
+  }, { concurrency: 1, lockDuration: app.config.queueLockMs, stalledInterval: app.config.queueLockMs, maxStalledCount: 3 });
+  doomed.on('error', () => undefined);
+  const taking = await outcome;
+  await doomed.close(true);
+  expect(await queue(app, queueName).getJobState(taking.job.id!)).toBe('active');
+  return taking;
+}
+
+/**
+ * The gate job, re-run by the next worker after the one holding it died: the same job completes
+ * because its lock expired (stalled), not because it failed, and the batch became release
+ * pending once, with the one checklist of that job.
+ */
+export async function expectGateRerunOnce(app: TestApp, batchId: string, jobId: string): Promise<void> {
+  const done = await completedJob(app, 'release-gate', jobId);
+  expect(done.stalledCounter).toBeGreaterThanOrEqual(1);
+  expect(done.returnvalue).toEqual({ state: 'release_pending', passed: true });
+  expect(await batchState(app, batchId)).toBe('release_pending');
+  expect(await gateTransitions(app, batchId)).toEqual({ submit_for_qc_review: 1, gate_passed: 1 });
+  const checklists = await app.query(`SELECT job_id, passed FROM release_checklists WHERE batch_id = $1 AND qc_revision = (SELECT qc_revision FROM batches WHERE id = $1)`, [batchId]);
+  expect(checklists).toEqual([{ job_id: jobId, passed: true }]);
+}
+
+/**
+ * The certificate job, re-run by the next worker after the one holding it died: it completes as
+ * a re-run (stalled) with one certificate whose hash is its content's, and the release happened
+ * once (one decision, one transition, one batch with the lot number). Returns the certificate's sha256.
+ */
+export async function expectCertificateRerunOnce(app: TestApp, batchId: string, jobId: string, lotNumber: string): Promise<string> {
+  const done = await completedJob(app, 'documents', jobId);
+  expect(done.stalledCounter).toBeGreaterThanOrEqual(1);
+  const certificates = await app.query(`SELECT sha256, content FROM certificates WHERE batch_id = $1`, [batchId]);
+  expect(certificates).toHaveLength(1);
+  expect(createHash('sha256').update(certificates[0].content).digest('hex')).toBe(certificates[0].sha256);
+  expect(done.returnvalue).toEqual({ sha256: certificates[0].sha256, created: true });
+  expect((await app.query(`SELECT count(*)::int AS n FROM release_decisions WHERE batch_id = $1`, [batchId]))[0].n).toBe(1);
+  expect((await app.query(`SELECT count(*)::int AS n FROM batch_events WHERE batch_id = $1 AND transition = 'approve_release'`, [batchId]))[0].n).toBe(1);
+  expect(await app.query(`SELECT state, lot_number FROM batches WHERE lot_number = $1`, [lotNumber])).toEqual([{ state: 'released', lot_number: lotNumber }]);
+  return certificates[0].sha256;
 }
 
 /** What the batch has written so far: a re-run that changes nothing leaves it equal. */

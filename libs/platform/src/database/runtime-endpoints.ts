@@ -72,7 +72,7 @@ async function migrateQueueSchema(client: pg.Client): Promise<void> {
  * it. Re-emitting it to every client of the pool wakes BullMQ's LISTEN client in ~ms instead
  * of after its wait timeout.
  */
-function relayNotifications(pool: pg.Pool): pg.Pool {
+export function relayNotifications(pool: pg.Pool): pg.Pool {
   const clients = new Set<pg.PoolClient>();
   pool.on('connect', (client) => {
     clients.add(client);

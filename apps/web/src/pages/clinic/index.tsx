@@ -4,23 +4,7 @@ import { Empty, Facts, LoadError, Loading, Notice, PageHeader, Verdict } from '.
 import { api, type Page } from '../../lib/api';
 import { date, dateTime, label } from '../../lib/format';
 import { useApi, useCommand, useDocumentTitle } from '../../lib/hooks';
-
-interface Shipment {
-  id: string;
-  number: string;
-  clinicName: string;
-  loggerId: string | null;
-  loggerCode: string | null;
-  alarmHighC: number;
-  status: string;
-  createdAt: string;
-  shippedAt: string | null;
-  receivedAt: string | null;
-  arrivalStatus: string | null;
-  receiptNotes: string | null;
-  vialCount: number;
-  vials?: { serial: string; status?: string; expiryDate?: string; lotNumber?: string; volumeMl?: number; quarantined?: boolean; usedAt?: string | null; [k: string]: unknown }[];
-}
+import type { Shipment } from '../lab/types';
 
 /** A clinic's shipments and vials: confirm receipt, record use, check any vial on the public page. */
 export function ClinicHome() {

@@ -161,3 +161,22 @@ export interface Checklist {
   computedAt?: string;
   lines: ChecklistLine[];
 }
+
+/** A shipment to a clinic (GET /shipments; GET /shipments/:id adds its vials). */
+export interface Shipment {
+  id: string;
+  number: string;
+  clinicId: string;
+  clinicName: string;
+  loggerId: string | null;
+  loggerCode: string | null;
+  alarmHighC: number;
+  status: string;
+  createdAt: string;
+  shippedAt: string | null;
+  receivedAt: string | null;
+  arrivalStatus: string | null;
+  receiptNotes: string | null;
+  vialCount: number;
+  vials?: { serial: string; status?: string; expiryDate?: string; lotNumber?: string; volumeMl?: number; quarantined?: boolean; usedAt?: string | null; [k: string]: unknown }[];
+}

@@ -6,23 +6,7 @@ import { Empty, Facts, LoadError, Loading, Verdict } from '../../components/ui';
 import { api, type Page } from '../../lib/api';
 import { date, dateTime, label } from '../../lib/format';
 import { useApi, useCommand } from '../../lib/hooks';
-
-export interface Shipment {
-  id: string;
-  number: string;
-  clinicId: string;
-  clinicName: string;
-  loggerId: string | null;
-  loggerCode: string | null;
-  alarmHighC: number;
-  status: string;
-  createdAt: string;
-  shippedAt: string | null;
-  receivedAt: string | null;
-  arrivalStatus: string | null;
-  vialCount: number;
-  vials?: { serial: string; status?: string; expiryDate?: string; lotNumber?: string; quarantined?: boolean }[];
-}
+import type { Shipment } from '../lab/types';
 
 interface Logger { id: string; code: string; kind: string; active: boolean }
 
