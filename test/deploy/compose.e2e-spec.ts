@@ -1,6 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { loadConfig } from '#platform';
 
 /**
  * docker-compose.yml and the Dockerfile, checked without Docker: the compose file parses, has the
@@ -124,8 +126,23 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(problems).toEqual([]);
-    // The database password is required, not defaulted.
+    // The database password and the lookup signing key are required, not defaulted.
     expect(envOf(services.postgres).POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
+    for (const name of app) expect(envOf(services[name]).VERIFY_SIGNING_KEY).toMatch(/^\$\{VERIFY_SIGNING_KEY:\?/);
+  });
+
+  it('gives each app service every setting production requires (its environment passes the boot-time config check)', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const secrets: Record<string, string> = {
+      POSTGRES_PASSWORD: 'pw',
+      VERIFY_SIGNING_KEY: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()).toString('base64'),
+    };
+    for (const name of app) {
+      const env = Object.fromEntries(
+        Object.entries(envOf(services[name])).map(([key, value]) => [key, value.replace(/\$\{([A-Z0-9_]+)(:?[-?][^}]*)?\}/g, (_, variable: string) => secrets[variable] ?? '')]),
+      );
+      expect(() => loadConfig(env)).not.toThrow();
+    }
   });
 });
 

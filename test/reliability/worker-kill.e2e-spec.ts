@@ -63,7 +63,7 @@ if (SEPARATE_PROCESSES) {
       eventually(async () => {
         const rows = await suite.app.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'exolot-worker' AND $1 = ANY(pg_blocking_pids(pid))`, [holderPid]);
         return rows.length > 0;
-      }, 20000, 50);
+      }, 40000, 50); // a worker process boots and reaches the lock in seconds; a loaded CI machine can take far longer
 
     it('re-runs a gate job whose worker was killed inside the handler; the batch becomes release pending once', async () => {
       const { app, tech, productId } = suite;
@@ -91,7 +91,7 @@ if (SEPARATE_PROCESSES) {
       const next = startWorker();
       await expectGateRerunOnce(app, batchId, job.id!);
       expect(next.alive).toBe(true);
-    });
+    }, 120_000);
 
     it('re-runs a certificate job whose worker was killed inside the handler; one lot number, one certificate', async () => {
       const { app, qa, tech, productId } = suite;

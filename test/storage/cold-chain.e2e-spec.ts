@@ -154,6 +154,27 @@ describe('cold chain: readings, excursions, quarantine and signed dispositions',
     await eventually(async () => (await excursionsOf(d.freezerId))[0].endedAt !== null);
   });
 
+  it('refuses temperature limits PostgreSQL real cannot hold with a 400 naming the field, and stores a 1e-186 °C reading as 0 °C', async () => {
+    // Found by the hostile-input suite: 1.78e-186 passed the range check, then `real` refused it (500).
+    const clinic = await signInAs(app, 'clinic');
+    const tiny = 1.7836752010880516e-186;
+    const shipment = await app.request('POST', '/shipments', { token: tech.token, body: { clinicId: clinic.clinicId, alarmHighC: tiny } });
+    expect(shipment.status).toBe(400);
+    expect(shipment.body.errors).toEqual([expect.objectContaining({ field: 'alarmHighC', message: expect.stringMatching(/at most 4 decimals/) })]);
+    const site = (await app.request('POST', '/storage/sites', { token: tech.token, body: { code: 'S-TINY', name: 'Tiny site' } })).body;
+    const freezer = await app.request('POST', '/storage/freezers', { token: tech.token, body: { siteId: site.id, code: 'ULT-TINY', name: 'Freezer', setPointC: -80.00001, alarmHighC: -60 } });
+    expect([freezer.status, freezer.body.errors?.map((e: { field: string }) => e.field)]).toEqual([400, ['setPointC']]);
+    expect((await app.query(`SELECT count(*)::int AS n FROM shipments WHERE alarm_high_c = 0`))[0].n).toBe(0);
+    expect((await app.query(`SELECT count(*)::int AS n FROM freezers WHERE code = 'ULT-TINY'`))[0].n).toBe(0);
+
+    const { freezerId } = await freezerWithBox(app, tech.token);
+    const logger = await registerLogger(app, tech.token, { kind: 'freezer', freezerId });
+    const pushed = await pushReadings(app, logger.key, [{ recordedAt: new Date(Date.now() - 60_000).toISOString(), temperatureC: tiny }]);
+    expect(pushed.status).toBe(200);
+    expect(pushed.body).toMatchObject({ stored: 1, refused: [] });
+    expect((await app.query(`SELECT temperature_c FROM temperature_readings WHERE logger_id = $1`, [logger.id]))[0].temperature_c).toBe(0);
+  });
+
   it('flags a warm shipment at receipt and quarantines its vials; a cold one arrives ok', async () => {
     const clinic = await signInAs(app, 'clinic');
     const { serials } = await fillVials(app, tech.token, batchId, [0.1, 0.1]);

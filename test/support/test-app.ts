@@ -7,7 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { AppModule } from '../../apps/api/src/app.module.js';
 import { type AppConfig, createHttpApp, createRootLogger, loadConfig, OutboxRelay, RuntimeEndpoints } from '#platform';
-import { testEnv, withDatabase } from './test-env.js';
+import { TEST_VERIFY_SIGNING_KEY, testEnv, withDatabase } from './test-env.js';
 
 export type QueueChoice = 'default' | 'postgres' | 'redis';
 
@@ -43,7 +43,7 @@ export class TestDatabase {
     // options.env.REDIS_URL (e.g. a test's own proxy in front of Redis) wins over the run's REDIS_URL.
     const redisUrl = queue === 'postgres' ? undefined : (options.env?.REDIS_URL || testEnv.redisUrl);
     if (queue === 'redis' && !redisUrl) throw new Error('REDIS_URL is not set');
-    const baseEnv = { LOG_LEVEL: 'warn', OUTBOX_POLL_MS: '100', LOGIN_RATE_LIMIT_PER_MIN: '100000', VERIFY_RATE_LIMIT_PER_MIN: '100000', QUEUE_PREFIX: `t${suffix.replace(/_/g, '').slice(-12)}`, NODE_ENV: 'test', ...options.env };
+    const baseEnv = { LOG_LEVEL: 'warn', VERIFY_SIGNING_KEY: TEST_VERIFY_SIGNING_KEY, OUTBOX_POLL_MS: '100', LOGIN_RATE_LIMIT_PER_MIN: '100000', VERIFY_RATE_LIMIT_PER_MIN: '100000', QUEUE_PREFIX: `t${suffix.replace(/_/g, '').slice(-12)}`, NODE_ENV: 'test', ...options.env };
     if (options.databaseUrl) {
       const existing = options.databaseUrl;
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'exolot-t-'));

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -22,3 +23,10 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+
+/**
+ * The lookup signing key the test apps use (one per test process), so apps do not each generate
+ * and announce one; generating a key when none is configured is tested on its own
+ * (libs/provenance/test/verification-key.spec.ts).
+ */
+export const TEST_VERIFY_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

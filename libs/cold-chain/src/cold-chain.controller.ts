@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
-import { type CommandContext, Ctx, CurrentMachine, type Machine, MachineKey, Roles, UuidPipe } from '#platform';
+import { type CommandContext, Ctx, CurrentMachine, type Machine, MachineKey, ResponseHoldsSecret, Roles, UuidPipe } from '#platform';
 import { DispositionDto, IngestReadingsDto, ListExcursionsQuery, ReadingsQuery, RegisterLoggerDto } from './cold-chain.dto.js';
 import { Excursions } from './excursions.service.js';
 import { ReadingIngestion } from './ingestion.service.js';
@@ -18,6 +18,7 @@ export class ColdChainController {
   /** Registers a logger; the response holds its key, shown this once (only a hash is stored). */
   @Post('loggers')
   @Roles('technician')
+  @ResponseHoldsSecret()
   register(@Ctx() ctx: CommandContext, @Body() dto: RegisterLoggerDto) {
     return this.loggers.register(ctx, dto);
   }
@@ -32,6 +33,7 @@ export class ColdChainController {
   @Post('loggers/:id/key')
   @HttpCode(200)
   @Roles('technician')
+  @ResponseHoldsSecret()
   rotate(@Ctx() ctx: CommandContext, @Param('id', UuidPipe) id: string) {
     return this.loggers.rotateKey(ctx, id);
   }

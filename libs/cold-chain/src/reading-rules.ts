@@ -48,7 +48,9 @@ export function screenReadings(raw: unknown[], logger: { id: string; code: strin
     if (typeof c !== 'number' || !Number.isFinite(c)) return refuse('not_a_number', `temperatureC ${JSON.stringify(r.temperatureC)} is not a number`);
     if (c < -273.15) return refuse('below_absolute_zero', `${c} °C is below absolute zero`);
     if (c < READING_RULES.minC || c > READING_RULES.maxC) return refuse('out_of_range', `${c} °C is outside the sensor range ${READING_RULES.minC}…${READING_RULES.maxC} °C`);
-    valid.push({ index, recordedAt: new Date(at), temperatureC: c });
+    // Readings are stored as PostgreSQL `real`, which refuses magnitudes below ~1e-38 instead of
+    // rounding them; no sensor resolves such a difference from 0 °C, so it is stored as 0.
+    valid.push({ index, recordedAt: new Date(at), temperatureC: Math.abs(c) < 1e-30 ? 0 : c });
   });
   return { valid, refused };
 }

@@ -30,6 +30,19 @@ describe('reading screening', () => {
     ]);
     expect(refused.every((r) => r.message.length > 10)).toBe(true);
   });
+
+  it('stores a magnitude PostgreSQL real cannot hold (below 1e-30) as 0 °C, and keeps small real differences', () => {
+    const { valid } = screenReadings(
+      [
+        { recordedAt: '2026-11-22T11:59:00Z', temperatureC: 1.7836752010880516e-186 },
+        { recordedAt: '2026-11-22T11:58:00Z', temperatureC: -5e-40 },
+        { recordedAt: '2026-11-22T11:57:00Z', temperatureC: 0.0001 },
+      ],
+      logger,
+      now,
+    );
+    expect(valid.map((v) => v.temperatureC)).toEqual([0, 0, 0.0001]);
+  });
 });
 
 describe('logger keys', () => {

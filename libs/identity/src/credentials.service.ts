@@ -97,7 +97,7 @@ export class Credentials implements OnModuleInit {
         reason: `${maxFailures} failed password attempts in a row`,
       });
       return row.lockedUntil as Date;
-    });
+    }, { claimsKey: false }); // not the request's command: a refused request must leave its Idempotency-Key unused
     if (lockedUntil) throw locked(lockedUntil);
   }
 }

@@ -1,7 +1,7 @@
 import type { MultipartFile } from '@fastify/multipart';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { APP_CONFIG, type AppConfig, DomainError, illFormedTextAt, illFormedTextError, MULTIPART_LIMITS } from '#platform';
+import { APP_CONFIG, type AppConfig, describeUploadedBody, DomainError, illFormedTextAt, illFormedTextError, MULTIPART_LIMITS } from '#platform';
 
 /** Images (EM micrographs, blots) are capped lower than instrument files. */
 export const IMAGE_MAX_BYTES = 20 * 1024 * 1024;
@@ -60,7 +60,9 @@ export async function readUpload(request: FastifyRequest, maxFileBytes: number):
   }
   const unstorable = illFormedTextAt(Object.fromEntries(fields));
   if (unstorable) throw illFormedTextError(unstorable);
-  return { file, fields: Object.fromEntries(fields) };
+  const upload = { file, fields: Object.fromEntries(fields) };
+  describeUploadedBody(request.query, upload); // completes an Idempotency-Key's request fingerprint
+  return upload;
 }
 
 /** Holds at most `max` bytes: busboy stops delivering at the limit and marks the stream truncated. */

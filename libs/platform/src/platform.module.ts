@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
@@ -7,6 +7,8 @@ import { RuntimeEndpoints } from './database/runtime-endpoints.js';
 import { TransactionRunner } from './database/transaction-runner.js';
 import { HealthController } from './health/health.controller.js';
 import { RateLimiter, RateLimitGuard } from './http/rate-limit.js';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+import { IdempotencyStore } from './idempotency/idempotency-store.js';
 import { JobHandlerRegistry } from './queue/job-handlers.js';
 import { Outbox } from './queue/outbox.js';
 import { OutboxRelay } from './queue/outbox-relay.js';
@@ -38,6 +40,8 @@ export class PlatformModule {
       TransactionRunner,
       RateLimiter,
       { provide: APP_GUARD, useClass: RateLimitGuard },
+      IdempotencyStore,
+      { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
     ];
     if (roles.worker) providers.push(WorkerHost);
     return {
@@ -58,7 +62,7 @@ export class PlatformModule {
       ],
       controllers: roles.api ? [HealthController, QueueAdminController] : [],
       providers,
-      exports: [RateLimiter, APP_CONFIG, RuntimeEndpoints, QueueBackend, QueueRegistry, Outbox, OutboxRelay, JobHandlerRegistry, TransactionRunner, TypeOrmModule],
+      exports: [RateLimiter, IdempotencyStore, APP_CONFIG, RuntimeEndpoints, QueueBackend, QueueRegistry, Outbox, OutboxRelay, JobHandlerRegistry, TransactionRunner, TypeOrmModule],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { statusForCode } from '../src/errors/error-codes.js';
 
@@ -32,6 +33,18 @@ describe('configuration from the environment', () => {
 
   it('requires a real database in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL is required/);
+  });
+
+  it('reads the lookup signing key as PEM or base64 PEM, refuses anything but Ed25519, and requires it in production', () => {
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(loadConfig({ VERIFY_SIGNING_KEY: pem }).verifySigningKey).toBe(pem.trim());
+    expect(loadConfig({ VERIFY_SIGNING_KEY: Buffer.from(pem).toString('base64') }).verifySigningKey).toBe(pem.trim());
+    expect(loadConfig({}).verifySigningKey).toBeUndefined();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(() => loadConfig({ VERIFY_SIGNING_KEY: rsa })).toThrow(/VERIFY_SIGNING_KEY must be an Ed25519 private key \(got a rsa key\)/);
+    expect(() => loadConfig({ VERIFY_SIGNING_KEY: 'not a key' })).toThrow(/VERIFY_SIGNING_KEY must be an Ed25519 private key as PKCS#8 PEM/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/exolot' })).toThrow(/VERIFY_SIGNING_KEY is required when NODE_ENV=production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/exolot', VERIFY_SIGNING_KEY: pem })).not.toThrow();
   });
 });
 

@@ -42,13 +42,8 @@ export class VerificationKey {
 }
 
 function loadOrCreate(config: AppConfig, logger: Logger): KeyObject {
-  const configured = process.env.VERIFY_SIGNING_KEY;
-  if (configured) {
-    const pem = configured.includes('BEGIN') ? configured : Buffer.from(configured, 'base64').toString('utf8');
-    const key = createPrivateKey(pem);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error('VERIFY_SIGNING_KEY must be an Ed25519 private key (PKCS#8 PEM)');
-    return key;
-  }
+  // Validated at boot (loadConfig): an Ed25519 PKCS#8 PEM; production refuses to start without one.
+  if (config.verifySigningKey) return createPrivateKey(config.verifySigningKey);
   if (config.env === 'production') throw new Error('VERIFY_SIGNING_KEY is required in production (an Ed25519 PKCS#8 PEM private key)');
   const file = path.join(config.dataDir, 'verify-signing-key.pem');
   if (fs.existsSync(file)) return createPrivateKey(fs.readFileSync(file, 'utf8'));

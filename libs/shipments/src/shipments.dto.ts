@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { PageQuery } from '#platform';
+import { IsCelsius, PageQuery } from '#platform';
 import { SERIAL_PATTERN } from '#storage';
 
 const FINITE = { allowNaN: false, allowInfinity: false } as const;
@@ -12,7 +12,7 @@ export class CreateShipmentDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'The shipping logger packed in the container' }) @IsOptional() @IsUUID()
   loggerId?: string;
 
-  @ApiPropertyOptional({ example: -60, default: -60, description: 'Container alarm limit (dry ice shippers hold below -60 °C)' }) @IsOptional() @IsNumber(FINITE) @Min(-200) @Max(30)
+  @ApiPropertyOptional({ example: -60, default: -60, description: 'Container alarm limit (dry ice shippers hold below -60 °C)' }) @IsOptional() @IsCelsius(-200, 30)
   alarmHighC?: number;
 
   @ApiPropertyOptional({ default: 1800 }) @IsOptional() @IsInt() @Min(0) @Max(86400)

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { IsCelsius } from '#platform';
 import { ArrayMaxSize, ArrayMinSize, IsInt, IsISO8601, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 const FINITE = { allowNaN: false, allowInfinity: false } as const;
@@ -26,10 +27,10 @@ export class CreateFreezerDto {
   @ApiProperty({ example: 'Ultra-low freezer 1' }) @IsString() @Length(2, 200)
   name: string;
 
-  @ApiProperty({ example: -80 }) @IsNumber(FINITE) @Min(-200) @Max(10)
+  @ApiProperty({ example: -80 }) @IsCelsius(-200, 10)
   setPointC: number;
 
-  @ApiProperty({ example: -60, description: 'Readings above this are an excursion once they last longer than the grace period' }) @IsNumber(FINITE) @Min(-200) @Max(30)
+  @ApiProperty({ example: -60, description: 'Readings above this are an excursion once they last longer than the grace period' }) @IsCelsius(-200, 30)
   alarmHighC: number;
 
   @ApiPropertyOptional({ example: 1800, default: 1800, description: 'Seconds above the limit tolerated (door openings)' }) @IsOptional() @IsInt() @Min(0) @Max(86400)

@@ -78,6 +78,30 @@ export interface RequestOptions {
   accept?: string;
 }
 
+/**
+ * Commands carry an Idempotency-Key: a fresh one per submission. When a submission's outcome is
+ * unknown (no answer, a 5xx, or "still in progress"), its key is kept for that exact request, so
+ * submitting the same thing again is answered with the stored result instead of doing it twice.
+ */
+const unsettledKeys = new Map<string, string>();
+
+function newIdempotencyKey(): string {
+  // crypto.randomUUID needs a secure context; getRandomValues works on plain http too.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** A short digest of the body, so no password typed into a form is kept here in clear. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return `${(hash >>> 0).toString(16)}.${text.length}`;
+}
+
+function outcomeUnknown(status: number, code?: string): boolean {
+  return status === 0 || status >= 500 || code === 'idempotency.in_progress';
+}
+
 async function toProblem(res: Response): Promise<Problem> {
   const text = await res.text();
   try {
@@ -101,20 +125,38 @@ export async function request<T>(method: string, path: string, options: RequestO
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.body);
   }
+  // The same submission is the same method, path and JSON body; an upload gets a fresh key each time.
+  const submission = method !== 'GET' && !options.form ? `${method} ${path} ${fnv1a(typeof body === 'string' ? body : '')}` : null;
+  let key: string | undefined;
+  if (method !== 'GET') {
+    key = (submission && unsettledKeys.get(submission)) || newIdempotencyKey();
+    headers['idempotency-key'] = key;
+  }
+  const settle = (status: number, code?: string) => {
+    if (!submission || !key) return;
+    unsettledKeys.delete(submission);
+    if (outcomeUnknown(status, code)) {
+      unsettledKeys.set(submission, key);
+      if (unsettledKeys.size > 20) unsettledKeys.delete(unsettledKeys.keys().next().value!);
+    }
+  };
   let res: Response;
   try {
     res = await fetch(path, { method, headers, body, signal: options.signal });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
+    settle(0);
     throw new ApiError({ status: 0, code: 'network', detail: 'The service cannot be reached. Check the connection and try again.' });
   }
   if (!res.ok) {
     const err = new ApiError(await toProblem(res));
+    settle(res.status, err.code);
     if (res.status === 401 && token && !options.credentialCheck && err.code === 'auth.unauthenticated') {
       for (const listener of unauthenticatedListeners) listener(err);
     }
     throw err;
   }
+  settle(res.status);
   if (res.status === 204) return undefined as T;
   const type = res.headers.get('content-type') ?? '';
   if (type.includes('json')) return (await res.json()) as T;

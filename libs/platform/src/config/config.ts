@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import path from 'node:path';
 
 /** Runtime configuration, read once from the environment and validated at boot. */
@@ -38,6 +39,10 @@ export interface AppConfig {
   workerRetryDelayMs: number;
   /** Browser origins allowed to call the API cross-origin (CORS_ORIGINS, comma-separated); empty means CORS is off. */
   corsOrigins: string[];
+  /** The Ed25519 private key (PKCS#8 PEM) that signs lookup answers (VERIFY_SIGNING_KEY); required in production. */
+  verifySigningKey: string | undefined;
+  /** How long an Idempotency-Key and its stored answer are kept, hours (IDEMPOTENCY_TTL_HOURS). */
+  idempotencyTtlHours: number;
 }
 
 export const DEFAULT_INSTRUMENT_MAX_BYTES = 64 * 1024 * 1024;
@@ -97,6 +102,21 @@ function readOrigins(env: Env, key: string, problems: string[]): string[] {
   return [...new Set(origins)];
 }
 
+/** VERIFY_SIGNING_KEY: a PKCS#8 PEM, or that PEM base64-encoded (one line, for container secrets); must be Ed25519. */
+function readSigningKey(env: Env, key: string, problems: string[]): string | undefined {
+  const raw = env[key]?.trim();
+  if (!raw) return undefined;
+  const pem = (raw.includes('BEGIN') ? raw : Buffer.from(raw, 'base64').toString('utf8')).trim();
+  try {
+    const parsed = createPrivateKey(pem);
+    if (parsed.asymmetricKeyType === 'ed25519') return pem;
+    problems.push(`${key} must be an Ed25519 private key (got a ${parsed.asymmetricKeyType} key)`);
+  } catch {
+    problems.push(`${key} must be an Ed25519 private key as PKCS#8 PEM, or that PEM base64-encoded (it could not be read)`);
+  }
+  return undefined;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
   const rawEnv = env.NODE_ENV ?? 'development';
@@ -134,12 +154,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workerConcurrency: readInt(env, 'WORKER_CONCURRENCY', 4, 1, 100, problems),
     workerRetryDelayMs: readInt(env, 'WORKER_RETRY_DELAY_MS', 1000, 50, 60_000, problems),
     corsOrigins: readOrigins(env, 'CORS_ORIGINS', problems),
+    idempotencyTtlHours: readInt(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30, problems),
+    verifySigningKey: readSigningKey(env, 'VERIFY_SIGNING_KEY', problems),
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "${config.logLevel}")`);
   }
   if (!/^[a-z][a-z0-9_-]{0,30}$/.test(config.queuePrefix)) {
     problems.push('QUEUE_PREFIX must be lowercase letters, digits, _ or -, starting with a letter');
+  }
+  if (config.env === 'production' && !config.verifySigningKey && !env.VERIFY_SIGNING_KEY) {
+    problems.push('VERIFY_SIGNING_KEY is required when NODE_ENV=production (an Ed25519 PKCS#8 PEM private key), so lookups are signed with the lab\'s published key');
   }
   if (config.env === 'production' && !config.databaseUrl) {
     problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded database is for development and trials)');

@@ -28,6 +28,10 @@ const EXACT: Record<string, number> = {
   'release.four_eyes': 403,
   'job.not_failed': 409,
   'queue.not_found': 404,
+  'idempotency.key_invalid': 400,
+  'idempotency.key_reused': 422,
+  'idempotency.in_progress': 409,
+  'idempotency.response_unavailable': 409,
 };
 
 const BY_SUFFIX: Record<string, number> = {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig, DEFAULT_INSTRUMENT_MAX_BYTES } from '../config/config.js';
 import { ProblemDetailsFilter, sendProblem } from '../errors/problem-details.filter.js';
 import { createValidationPipe, illFormedTextAt, illFormedTextError } from '../errors/validation.js';
+import { documentIdempotencyKey } from '../idempotency/idempotency-openapi.js';
 import { PinoNestLogger } from '../logging/logger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -88,8 +89,8 @@ export async function createHttpApp(rootModule: unknown, logger: Logger, options
     app.enableCors({
       origin: corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'accept'],
-      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'content-disposition', 'x-content-sha256'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id', 'accept', 'idempotency-key'],
+      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'content-disposition', 'x-content-sha256', 'idempotent-replayed'],
       credentials: false,
       maxAge: 600,
     });
@@ -146,5 +147,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .setVersion('1')
     .addBearerAuth()
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config);
+  documentIdempotencyKey(app, document);
+  return document;
 }

@@ -1,4 +1,4 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, type OnApplicationShutdown, SetMetadata } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, type OnApplicationShutdown, type OnModuleInit, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DomainError } from '../errors/domain-error.js';
 
 export const RATE_LIMIT = 'exolot:rate-limit';
+const REDIS_READY_WAIT_MS = 3000;
 export interface RateLimitRule { name: string; perMinute: number }
 
 /** Limits a route per client address in fixed one-minute windows; the limit comes from config.rateLimits[name]. */
@@ -16,7 +17,7 @@ export const RateLimit = (name: 'verify' | 'login') => SetMetadata(RATE_LIMIT, n
  * in Redis, so several API processes share them; otherwise in this process's memory.
  */
 @Injectable()
-export class RateLimiter implements OnApplicationShutdown {
+export class RateLimiter implements OnModuleInit, OnApplicationShutdown {
   private readonly memory = new Map<string, number>();
   private memoryWindow = 0;
   private readonly redis?: Redis;
@@ -26,6 +27,25 @@ export class RateLimiter implements OnApplicationShutdown {
       this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
       this.redis.on('error', () => undefined);
     }
+  }
+
+  /**
+   * Waits (briefly) for Redis before the API takes requests: otherwise the first requests after
+   * a start are counted in memory and the shared count lags behind. A Redis that is down does
+   * not stop the start; counting falls back to memory until it is back.
+   */
+  async onModuleInit(): Promise<void> {
+    const redis = this.redis;
+    if (!redis || redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, REDIS_READY_WAIT_MS);
+      redis.once('ready', done);
+    });
   }
 
   /** Returns how many requests remain, or a negative number when over the limit. */
