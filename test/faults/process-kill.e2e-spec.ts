@@ -108,7 +108,7 @@ function realVariant(): void {
     eventually(async () => {
       const rows = await cluster.query(`SELECT pid, backend_xid::text AS xid, query FROM pg_stat_activity WHERE application_name = $2 AND $1 = ANY(pg_blocking_pids(pid))`, [holderPid, application]);
       return rows.length >= count ? rows : undefined;
-    }, 20_000, 50);
+    }, 45_000, 50); // a worker process boots, takes its jobs and reaches the lock in seconds; far longer on a loaded CI machine
   const gone = (pids: number[]) => eventually(async () => (await cluster.query(`SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[])`, [pids])).length === 0, 30_000, 100);
 
   beforeAll(async () => {
