@@ -160,7 +160,7 @@ describe('hostile input on every route (property-based)', () => {
                 if (changed.includes('audit_events') && allowed.length) {
                   const added = Number(after.audit_events.split('/')[0]) - Number(before.audit_events.split('/')[0]);
                   const actions = await app.query(`SELECT action FROM audit_events ORDER BY seq DESC LIMIT $1`, [Math.max(added, 0)]);
-                  const odd = actions.map((a) => a.action).filter((a) => a !== 'user.locked');
+                  const odd = actions.map((a) => a.action).filter((a) => a !== 'user.locked' && a !== 'user.password_rejected');
                   if (odd.length) problems.push(`a credential refusal audited ${odd.join(', ')}`);
                 }
               } else {

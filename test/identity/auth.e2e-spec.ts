@@ -60,6 +60,32 @@ describe('sign-in, sessions and lockout', () => {
     }
   });
 
+  it('audits sign-in, sign-out and every rejected password of a known account (never the password), and nothing for an unknown e-mail', async () => {
+    const user = await createUser(app, { role: 'technician', displayName: 'Tara Tech' });
+    const eventsOf = async () => app.query(`SELECT action, actor_id, actor_name, after, reason, request_id FROM audit_events WHERE entity_type = 'user' AND entity_id = $1 ORDER BY seq`, [user.id]);
+    const before = (await eventsOf()).length;
+    const total = async () => (await app.query(`SELECT count(*)::int AS n FROM audit_events`))[0].n;
+
+    const wrong = await app.request('POST', '/auth/login', { body: { email: user.email, password: 'Wrong-Password-1' } });
+    expect(wrong.status).toBe(401);
+    const login = await app.request('POST', '/auth/login', { body: { email: user.email, password: user.password } });
+    expect(login.status).toBe(200);
+    expect((await app.request('POST', '/auth/logout', { token: login.body.token })).status).toBe(204);
+    const events = (await eventsOf()).slice(before);
+    const [session] = await app.query(`SELECT id FROM sessions WHERE token_hash = $1`, [sha256(login.body.token)]);
+    expect(events).toEqual([
+      { action: 'user.password_rejected', actor_id: null, actor_name: 'system', after: { purpose: 'sign-in', attempt: 1, limit: app.config.lockout.maxFailures }, reason: 'wrong password at sign-in', request_id: wrong.body.requestId },
+      { action: 'session.signed_in', actor_id: user.id, actor_name: 'Tara Tech', after: { sessionId: session.id, expiresAt: login.body.expiresAt }, reason: null, request_id: expect.any(String) },
+      { action: 'session.signed_out', actor_id: user.id, actor_name: 'Tara Tech', after: { sessionId: session.id }, reason: null, request_id: expect.any(String) },
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/Wrong-Password-1|argon2|token/i);
+
+    const start = await total();
+    const unknown = await app.request('POST', '/auth/login', { body: { email: 'nobody@test.exolot', password: 'Wrong-Password-1' } });
+    expect(unknown.status).toBe(401);
+    expect(await total()).toBe(start);
+  });
+
   it('logout revokes the session: the same token is refused afterwards', async () => {
     const token = await signIn(app, 'technician');
     expect((await app.request('GET', '/auth/me', { token })).status).toBe(200);

@@ -78,12 +78,15 @@ describe('electronic signatures', () => {
     await app.query(`UPDATE users SET display_name = 'Quentin Approver' WHERE id = $1`, [qa.id]);
   });
 
-  it('refuses a wrong password with 401, counts it towards lockout, and writes nothing', async () => {
+  it('refuses a wrong password with 401, counts it towards lockout, audits the rejected attempt and signs nothing', async () => {
     const signer = await createUser(app, { role: 'qa_manager' });
     const recordId = await newRecord({ lot: 'L-3' });
     const start = await counts();
     await expect(sign(signer, 'not-my-password', recordId)).rejects.toMatchObject({ code: 'auth.invalid_credentials' });
-    expect(await counts()).toEqual(start);
+    expect(await counts()).toEqual({ signatures: start.signatures, audit: start.audit + 1 });
+    const [event] = await app.query(`SELECT action, after, reason FROM audit_events WHERE entity_id = $1 ORDER BY seq DESC LIMIT 1`, [signer.id]);
+    expect(event).toEqual({ action: 'user.password_rejected', after: { purpose: 'signature', attempt: 1, limit: app.config.lockout.maxFailures }, reason: 'wrong password at signature' });
+    expect(JSON.stringify(event)).not.toContain('not-my-password');
     const [{ failed_attempts }] = await app.query(`SELECT failed_attempts FROM users WHERE id = $1`, [signer.id]);
     expect(failed_attempts).toBe(1);
   });

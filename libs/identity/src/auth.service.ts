@@ -30,13 +30,19 @@ export class AuthService {
     const rehash = passwordNeedsRehash(user.passwordHash) ? await hashPassword(password) : null;
     const session = await this.tx.run(async (tx) => {
       if (rehash) await tx.em.query(`UPDATE users SET password_hash = $2 WHERE id = $1`, [user.id, rehash]);
-      return this.sessions.open(tx.em, user.id);
+      const opened = await this.sessions.open(tx.em, user.id);
+      const ctx: CommandContext = { actor: { userId: user.id, displayName: user.displayName, role: user.role, clinicId: user.clinicId, sessionId: opened.sessionId }, requestId };
+      await this.audit.record(tx, ctx, { action: 'session.signed_in', entityType: 'user', entityId: user.id, after: { sessionId: opened.sessionId, expiresAt: opened.expiresAt } });
+      return opened;
     });
     return { token: session.token, expiresAt: session.expiresAt, user: sessionUser(user) };
   }
 
   async logout(ctx: CommandContext): Promise<void> {
-    await this.tx.run((tx) => this.sessions.revoke(tx.em, ctx.actor.sessionId));
+    await this.tx.run(async (tx) => {
+      await this.sessions.revoke(tx.em, ctx.actor.sessionId);
+      await this.audit.record(tx, ctx, { action: 'session.signed_out', entityType: 'user', entityId: ctx.actor.userId, after: { sessionId: ctx.actor.sessionId } });
+    });
   }
 
   async me(ctx: CommandContext): Promise<UserView> {
@@ -47,7 +53,7 @@ export class AuthService {
 
   /** Re-checks the current password (a failure counts towards lockout) and ends the user's other sessions. */
   async changePassword(ctx: CommandContext, dto: ChangePasswordDto): Promise<void> {
-    await this.credentials.verifyById(ctx.actor.userId, dto.currentPassword, ctx.requestId);
+    await this.credentials.verifyById(ctx.actor.userId, dto.currentPassword, ctx.requestId, 'password change');
     if (dto.newPassword === dto.currentPassword) {
       throw DomainError.field('validation.failed', 'newPassword', 'differs', 'The new password must differ from the current one.');
     }

@@ -27,6 +27,9 @@ export const invalidCredentials = () => new DomainError('auth.invalid_credential
 const locked = (until: Date | string) =>
   new DomainError('auth.locked', 'This account is locked after repeated failed sign-ins. Try again later or ask an administrator to unlock it.', { lockedUntil: new Date(until).toISOString() });
 
+/** What a password was asked for (recorded with a rejected attempt). */
+export type PasswordPurpose = 'sign-in' | 'password change' | 'signature' | 're-authentication';
+
 /**
  * Password checks with lockout, shared by sign-in, password change and signature
  * re-authentication. Failures are counted in a transaction of their own, so the count stands
@@ -50,23 +53,23 @@ export class Credentials implements OnModuleInit {
   /** Sign-in: unknown, inactive and wrong-password accounts get the same answer. */
   async verifyByEmail(email: string, password: string, requestId: string): Promise<VerifiedUser> {
     const [row] = await this.dataSource.query(`SELECT ${CREDENTIAL_COLUMNS} FROM users WHERE lower(email) = lower($1)`, [email]);
-    return this.check(row, password, requestId);
+    return this.check(row, password, requestId, 'sign-in');
   }
 
   /** Re-authentication of a signed-in user (password change, electronic signature). */
-  async verifyById(userId: string, password: string, requestId: string): Promise<VerifiedUser> {
+  async verifyById(userId: string, password: string, requestId: string, purpose: PasswordPurpose = 're-authentication'): Promise<VerifiedUser> {
     const [row] = await this.dataSource.query(`SELECT ${CREDENTIAL_COLUMNS} FROM users WHERE id = $1`, [userId]);
-    return this.check(row, password, requestId);
+    return this.check(row, password, requestId, purpose);
   }
 
-  private async check(row: CredentialRow | undefined, password: string, requestId: string): Promise<VerifiedUser> {
+  private async check(row: CredentialRow | undefined, password: string, requestId: string, purpose: PasswordPurpose): Promise<VerifiedUser> {
     if (!row || !row.active) {
       await spendVerificationTime(password);
       throw invalidCredentials();
     }
     if (row.locked && row.lockedUntil) throw locked(row.lockedUntil);
     if (!(await verifyPassword(row.passwordHash, password))) {
-      await this.countFailure(row.id, requestId);
+      await this.countFailure(row.id, requestId, purpose);
       throw invalidCredentials();
     }
     if (row.failedAttempts > 0 || row.lockedUntil) {
@@ -76,8 +79,12 @@ export class Credentials implements OnModuleInit {
     return { id, email, displayName, role, clinicId, passwordHash };
   }
 
-  /** One atomic increment; the attempt that reaches the limit locks the account (and says so). */
-  private async countFailure(userId: string, requestId: string): Promise<void> {
+  /**
+   * One atomic increment; the attempt that reaches the limit locks the account (and says so).
+   * Every rejected password of a known account is audited (attempt n of the limit, what for), so
+   * attempts at unauthorised use can be reviewed; unknown e-mails have no account to attach to.
+   */
+  private async countFailure(userId: string, requestId: string, purpose: PasswordPurpose): Promise<void> {
     const { maxFailures, lockMinutes } = this.config.lockout;
     const lockedUntil = await this.tx.run(async (tx) => {
       const [[row]] = await tx.em.query(
@@ -85,10 +92,18 @@ export class Credentials implements OnModuleInit {
            failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
            locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE NULL END
          WHERE id = $1
-         RETURNING locked_until AS "lockedUntil", (failed_attempts = 0) AS "justLocked"`,
+         RETURNING locked_until AS "lockedUntil", (failed_attempts = 0) AS "justLocked", failed_attempts AS "failedAttempts"`,
         [userId, maxFailures, lockMinutes],
       );
-      if (!row?.justLocked) return null;
+      if (!row) return null;
+      await this.audit.record(tx, systemContext(requestId), {
+        action: 'user.password_rejected',
+        entityType: 'user',
+        entityId: userId,
+        after: { purpose, attempt: row.justLocked ? maxFailures : row.failedAttempts, limit: maxFailures },
+        reason: `wrong password at ${purpose}`,
+      });
+      if (!row.justLocked) return null;
       await this.audit.record(tx, systemContext(requestId), {
         action: 'user.locked',
         entityType: 'user',

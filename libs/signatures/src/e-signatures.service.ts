@@ -83,7 +83,7 @@ export class ESignatures {
     if (typeof password !== 'string' || password.length === 0) {
       throw DomainError.field('validation.failed', 'password', 'isNotEmpty', 'Enter your password to sign.');
     }
-    const user = await this.credentials.verifyById(ctx.actor.userId, password, ctx.requestId);
+    const user = await this.credentials.verifyById(ctx.actor.userId, password, ctx.requestId, 'signature');
     const signer: Signer = Object.freeze({
       userId: user.id,
       printedName: user.displayName,
