@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { libpqTarget } from './libpq-target.mjs';
 
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 const [output] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -28,15 +29,6 @@ if (process.argv.includes('--help')) {
 function fail(message, code = 1) {
   console.error(`backup: ${message}`);
   process.exit(code);
-}
-
-/** libpq arguments without the password (it would show in the process list) and the env that carries it. */
-function libpqTarget(url) {
-  const parsed = new URL(url);
-  const env = { ...process.env };
-  if (parsed.password) env.PGPASSWORD = decodeURIComponent(parsed.password);
-  parsed.password = '';
-  return { dbname: parsed.toString(), env };
 }
 
 function sha256(file) {

@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { libpqTarget } from './libpq-target.mjs';
 
 const [backup, target] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 
@@ -25,14 +26,6 @@ function fail(message, code = 1) {
 
 if (!backup || !target) fail('usage: npm run restore -- <backup.dump | backup-folder> <postgres://…/new_database | new DATA_DIR>', 64);
 if (!fs.existsSync(backup)) fail(`${backup} does not exist`);
-
-function libpqTarget(url) {
-  const parsed = new URL(url);
-  const env = { ...process.env };
-  if (parsed.password) env.PGPASSWORD = decodeURIComponent(parsed.password);
-  parsed.password = '';
-  return { dbname: parsed.toString(), env };
-}
 
 async function connect(url) {
   const client = new pg.Client({ connectionString: url });

@@ -42,9 +42,8 @@ export class VerificationKey {
 }
 
 function loadOrCreate(config: AppConfig, logger: Logger): KeyObject {
-  // Validated at boot (loadConfig): an Ed25519 PKCS#8 PEM; production refuses to start without one.
+  // Validated at boot (loadConfig): an Ed25519 PKCS#8 PEM, and production refuses to start without one.
   if (config.verifySigningKey) return createPrivateKey(config.verifySigningKey);
-  if (config.env === 'production') throw new Error('VERIFY_SIGNING_KEY is required in production (an Ed25519 PKCS#8 PEM private key)');
   const file = path.join(config.dataDir, 'verify-signing-key.pem');
   if (fs.existsSync(file)) return createPrivateKey(fs.readFileSync(file, 'utf8'));
   fs.mkdirSync(config.dataDir, { recursive: true });

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { IsCelsius, PageQuery } from '#platform';
 import { SERIAL_PATTERN } from '#storage';
 
-const FINITE = { allowNaN: false, allowInfinity: false } as const;
 
 export class CreateShipmentDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID()
